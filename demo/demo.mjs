@@ -1,0 +1,76 @@
+// `make demo`: a podbug-server, three probe'd "pods" of one service, and a scripted DAP client
+// that sets one breakpoint for the whole fleet and prints each stop and its stack readably.
+import path from 'node:path';
+import { CheckedClient, markerLine, repoRoot, Server, Target, waitFor } from '../tests/integration/lib/harness.mjs';
+
+const say = (s = '') => process.stdout.write(`${s}\n`);
+const source = path.join(repoRoot, 'tests/targets/worker.c');
+const line = markerLine(source, 'BP:compute_fee');
+
+async function printStop(client, ev) {
+  const threads = (await client.threadsRequest()).body.threads;
+  const thread = threads.find((t) => t.id === ev.body.threadId);
+  const process = thread.name.split(' ')[0];
+  const stoppedThreads = threads.filter((t) => t.name.startsWith(`${process} `)).length;
+  say(`  ${thread.name} stopped (reason: ${ev.body.reason}; all ${stoppedThreads} threads of ${process} are stopped)`);
+  const frames = (await client.stackTraceRequest({ threadId: ev.body.threadId })).body.stackFrames;
+  frames.forEach((f, i) => {
+    const where = f.source ? `${path.relative(repoRoot, f.source.path)}:${f.line}` : `(${f.moduleId ?? 'no symbols'})`;
+    say(`    #${i} ${f.name.padEnd(28)} ${where}`);
+  });
+}
+
+async function main() {
+  say('podbug demo: one breakpoint, set once, armed in every pod of a service');
+  say();
+  const server = await Server.start();
+  say(`server   podbug-server on 127.0.0.1:${server.port} (DAP on TCP ${server.dapPort})`);
+  const pods = [];
+  for (const name of ['checkout-1', 'checkout-2', 'checkout-3']) {
+    const t = await Target.start('worker-O2', { serverUrl: server.probeUrl, pod: name, namespace: 'shop', labels: 'app=checkout', args: ['3', '50000'] });
+    pods.push(t);
+    say(`pod      ${name}: pid ${t.pid}, 3 worker threads, probe preloaded`);
+  }
+  await server.waitForPods(3);
+  const client = await CheckedClient.connect(server);
+  try {
+    await client.initializeRequest({ adapterID: 'podbug', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    const initialized = client.waitForEvent('initialized');
+    await client.attachRequest({ selector: { app: 'checkout' } });
+    await initialized;
+    say('ide      attached with selector {"app": "checkout"}');
+    const stops = [];
+    client.on('stopped', (ev) => stops.push(ev));
+    const set = await client.setBreakpointsRequest({ source: { path: source }, breakpoints: [{ line }] });
+    const bp = set.body.breakpoints[0];
+    say(`ide      breakpoint at tests/targets/worker.c:${line}: verified=${bp.verified} (${bp.message})`);
+    await client.configurationDoneRequest();
+    await waitFor('every pod to stop', () => stops.length >= 3);
+    say();
+    say('each pod stopped on its own; the other pods of the fleet were not touched:');
+    for (const ev of stops.splice(0, 3)) {
+      await printStop(client, ev);
+      await client.continueRequest({ threadId: ev.body.threadId });
+    }
+    say();
+    say('after continue, a pod stops again at the next hit:');
+    await waitFor('a pod to stop again', () => stops.length >= 1);
+    await printStop(client, stops[0]);
+    await client.disconnectRequest({});
+    say();
+    say('ide      disconnected: breakpoints removed from every pod, all pods running');
+    const listed = await server.pods();
+    for (const p of listed) say(`pod      ${p.pod.padEnd(11)} pid ${p.pid}  ${p.state}  build-id ${p.build_id.slice(0, 12)}…`);
+    const problems = client.violations();
+    say(problems.length ? `DAP schema problems: ${problems.join('; ')}` : 'every DAP message the server sent matched the official schema');
+  } finally {
+    await client.close();
+    for (const t of pods) await t.stop();
+    await server.stop();
+  }
+}
+
+main().catch((e) => {
+  console.error(`demo failed: ${e.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,12 @@
+/* The probe's agent thread: the only thread of ours in the target. It owns the WebSocket
+ * connection to the server (reconnecting with backoff), the event loop, and all slow work. */
+#ifndef PODBUG_AGENT_H
+#define PODBUG_AGENT_H
+
+/* Starts the agent thread (called from the library constructor). Returns at once. */
+int agent_start(void);
+/* Queues one protocol message for the server; takes ownership of text (malloc'ed). Dropped
+ * when not connected. Agent thread only. */
+void agent_send(char *text);
+
+#endif

@@ -1,0 +1,109 @@
+/* Reads and validates the probe's environment variables into probe_config.
+ * A bad value is reported once on stderr by the caller; the target then runs without the probe. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *env_or(const char *name, const char *fallback)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : fallback;
+}
+
+/* ws://host[:port][/path] -> host, port, path. */
+static int parse_server_url(probe_config *cfg, char *err, size_t err_len)
+{
+    const char *url = cfg->server_url;
+    if (strncmp(url, "ws://", 5) != 0) {
+        snprintf(err, err_len, "PODBUG_SERVER must look like ws://HOST:PORT/probe, not '%s'", url);
+        return -1;
+    }
+    const char *host = url + 5;
+    size_t host_len = strcspn(host, ":/");
+    if (host_len == 0 || host_len >= sizeof cfg->host) {
+        snprintf(err, err_len, "PODBUG_SERVER '%s' has no host", url);
+        return -1;
+    }
+    memcpy(cfg->host, host, host_len);
+    cfg->host[host_len] = '\0';
+    const char *rest = host + host_len;
+    cfg->port = 4700;
+    if (*rest == ':') {
+        char *end;
+        long port = strtol(rest + 1, &end, 10);
+        if (end == rest + 1 || port < 1 || port > 65535 || (*end && *end != '/')) {
+            snprintf(err, err_len, "PODBUG_SERVER '%s' has a bad port", url);
+            return -1;
+        }
+        cfg->port = (int)port;
+        rest = end;
+    }
+    snprintf(cfg->path, sizeof cfg->path, "%s", *rest ? rest : "/probe");
+    return 0;
+}
+
+static int parse_labels(probe_config *cfg, const char *text, char *err, size_t err_len)
+{
+    size_t max = 1;
+    for (const char *c = text; *c; c++)
+        max += *c == ',';
+    cfg->labels = calloc(max, sizeof *cfg->labels);
+    if (!cfg->labels) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    const char *item = text;
+    while (*item) {
+        size_t len = strcspn(item, ",");
+        const char *eq = memchr(item, '=', len);
+        if (len > 0) {
+            if (!eq || eq == item) {
+                snprintf(err, err_len, "PODBUG_LABELS must be k=v,k=v; '%.*s' is not", (int)len, item);
+                return -1;
+            }
+            probe_label *l = &cfg->labels[cfg->n_labels++];
+            l->key = strndup(item, (size_t)(eq - item));
+            l->value = strndup(eq + 1, len - (size_t)(eq - item) - 1);
+            if (!l->key || !l->value) {
+                snprintf(err, err_len, "out of memory");
+                return -1;
+            }
+        }
+        item += len + (item[len] == ',');
+    }
+    return 0;
+}
+
+int probe_config_load(probe_config *cfg, char *err, size_t err_len)
+{
+    memset(cfg, 0, sizeof *cfg);
+    char hostname[256] = "unknown";
+    gethostname(hostname, sizeof hostname - 1);
+    snprintf(cfg->server_url, sizeof cfg->server_url, "%s", env_or("PODBUG_SERVER", "ws://127.0.0.1:4700/probe"));
+    snprintf(cfg->pod, sizeof cfg->pod, "%s", env_or("PODBUG_POD", hostname));
+    snprintf(cfg->namespace_, sizeof cfg->namespace_, "%s", env_or("PODBUG_NAMESPACE", "default"));
+    snprintf(cfg->token, sizeof cfg->token, "%s", env_or("PODBUG_TOKEN", ""));
+    cfg->log_level = LOG_WARN;
+    const char *level = getenv("PODBUG_LOG");
+    if (level && *level && log_parse_level(level, &cfg->log_level) != 0) {
+        snprintf(err, err_len, "PODBUG_LOG must be error, warn, info or debug, not '%s'", level);
+        return -1;
+    }
+    if (parse_server_url(cfg, err, err_len) != 0)
+        return -1;
+    return parse_labels(cfg, env_or("PODBUG_LABELS", ""), err, err_len);
+}
+
+void probe_config_free(probe_config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_labels; i++) {
+        free(cfg->labels[i].key);
+        free(cfg->labels[i].value);
+    }
+    free(cfg->labels);
+    cfg->labels = NULL;
+    cfg->n_labels = 0;
+}

@@ -1,0 +1,27 @@
+/* The probe's configuration, read once from the environment: PODBUG_SERVER, PODBUG_POD,
+ * PODBUG_NAMESPACE, PODBUG_LABELS, PODBUG_TOKEN, PODBUG_LOG (see DESIGN.md section 3). */
+#ifndef PODBUG_PROBE_CONFIG_H
+#define PODBUG_PROBE_CONFIG_H
+
+#include <stdbool.h>
+#include "log.h"
+#include "probe_msg.h"
+
+typedef struct probe_config {
+    char server_url[512];   /* ws://host:port/probe */
+    char host[256];         /* parsed from server_url */
+    int port;
+    char path[256];
+    char pod[256];
+    char namespace_[256];
+    probe_label *labels;    /* from PODBUG_LABELS "k=v,k=v" */
+    size_t n_labels;
+    char token[512];
+    log_level log_level;    /* PODBUG_LOG: error, warn (default), info, debug */
+} probe_config;
+
+/* Reads the environment. Returns 0, or -1 with err naming the bad variable. */
+int probe_config_load(probe_config *cfg, char *err, size_t err_len);
+void probe_config_free(probe_config *cfg);
+
+#endif

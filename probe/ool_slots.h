@@ -1,0 +1,19 @@
+/* Executable slots for out-of-line execution, allocated in pages placed within reach (rel32)
+ * of the code they serve. Slots are never freed: a thread may still be running one. */
+#ifndef PODBUG_OOL_SLOTS_H
+#define PODBUG_OOL_SLOTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define OOL_SLOT_SIZE 64
+/* Largest distance between a slot and the address it is allocated near. */
+#define OOL_SLOT_REACH ((uintptr_t)1 << 30)
+
+/* Returns the address of a fresh OOL_SLOT_SIZE-byte slot (read+execute, filled with int3)
+ * within OOL_SLOT_REACH of near, reusing a page already there or mapping a new one with
+ * MAP_FIXED_NOREPLACE while searching outward from near. Write it with text_patch_write.
+ * Returns 0 with err when no address in reach is free. Agent thread. */
+uintptr_t ool_slot_alloc(uintptr_t near, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,20 @@
+/* What the probe does for the server: registration, breakpoints set and clear, stack traces,
+ * continue, and reporting stops. Runs on the agent thread; replies through agent_send. */
+#ifndef PODBUG_SERVER_REQUESTS_H
+#define PODBUG_SERVER_REQUESTS_H
+
+#include "config.h"
+#include "probe_msg.h"
+#include "symbols.h"
+
+void server_requests_init(const probe_config *cfg, sym_index *symbols);
+/* Connected: send hello. */
+void server_requests_on_connect(void);
+/* One message from the server. */
+void server_requests_handle(const probe_envelope *env);
+/* A thread hit a breakpoint and parked: stop the process and report it. */
+void server_requests_on_hit(void);
+/* Connection lost: never leave the target stopped or armed for a debugger that is gone. */
+void server_requests_on_disconnect(void);
+
+#endif

@@ -1,0 +1,376 @@
+/* Stop mode: parking threads in signal handlers on a futex generation counter, the per-thread
+ * records of parked threads with their stacks, the queue of breakpoint events, resume.
+ *
+ * The stop signal is SIGRTMIN+5 unless PODBUG_STOP_SIGNAL names another signal number. The
+ * agent sends it with rt_tgsigqueueinfo and a cookie (magic + stop generation), so that the
+ * handler tells our requests from the program's own uses of that signal (chained to the
+ * program) and ignores a request that arrives after the stop it belonged to has ended.
+ *
+ * A stop is a generation of the shared 32-bit counter `generation`: the process is stopped
+ * while stopped_generation == generation, and resume increments the counter and wakes every
+ * futex waiter. A thread is parked when its record says so for the current generation.
+ *
+ * Events: every breakpoint hit queues one event tagged with its generation, including hits by
+ * threads that reach a breakpoint while the process is already stopping; all of them park.
+ * stopper_take_event returns the current stop's events in hit order and drops older ones: the
+ * agent reports the first as the stop reason and may discard the rest (each parked thread's
+ * record still names the site it hit). Hits are honoured only while enabled (the default;
+ * the agent disables them when the probe is disconnected).
+ *
+ * Known limitation: a thread that blocks the stop signal never parks (stop_all times out on
+ * it), and a nanosleep interrupted by the stop signal returns EINTR to the program. */
+#define UNW_LOCAL_ONLY
+#include "stopper.h"
+
+#include "signal_interpose.h"
+#include "trap.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <libunwind.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#define MAX_EVENTS 64
+#define STOP_COOKIE_MAGIC 0x70646267ull /* "pdbg" */
+#define STOP_POLL_NS 1000000L
+
+enum event_state { EVENT_FREE, EVENT_WRITING, EVENT_READY };
+
+typedef struct thread_record {
+    atomic_int tid;           /* 0 when free; claimed by a thread while it is parked */
+    atomic_int parked;
+    atomic_uint generation;   /* the stop it parked for */
+    uintptr_t site;           /* breakpoint hit, or 0 when parked by the stop signal */
+    int frame_count;
+    uintptr_t pcs[STOPPER_MAX_FRAMES];
+} thread_record;
+
+typedef struct event_slot {
+    atomic_int state;
+    unsigned generation;
+    uint64_t sequence;
+    stop_event event;
+} event_slot;
+
+static thread_record records[STOPPER_MAX_THREADS];
+static event_slot events[MAX_EVENTS];
+static atomic_uint_fast64_t event_sequence;
+static atomic_uint generation;                    /* futex word */
+static atomic_uint stopped_generation = UINT_MAX; /* == generation while stopped */
+static atomic_bool enabled = true;
+static atomic_int notify_fd = -1;
+static pid_t agent_tid;
+static int stop_signal;
+
+/* ---- handler side: no allocation, no locks; I/O is the one notify byte ------------------- */
+
+PODBUG_HANDLER_TEXT static pid_t current_tid(void)
+{
+    return (pid_t)syscall(SYS_gettid);
+}
+
+PODBUG_HANDLER_TEXT static thread_record *claim_record(pid_t tid)
+{
+    size_t start = (size_t)tid % STOPPER_MAX_THREADS;
+    for (size_t i = 0; i < STOPPER_MAX_THREADS; i++) {
+        thread_record *r = &records[(start + i) % STOPPER_MAX_THREADS];
+        int expected = 0;
+        if (atomic_compare_exchange_strong_explicit(&r->tid, &expected, tid,
+                                                    memory_order_acquire, memory_order_relaxed))
+            return r;
+    }
+    return NULL; /* more parked threads than records: parks unlisted */
+}
+
+/* pcs[0] is the context's pc (a breakpoint's address: the trap module rewound it). */
+PODBUG_HANDLER_TEXT static int capture_stack(ucontext_t *uc, uintptr_t *pcs)
+{
+    unw_cursor_t cursor;
+    if (unw_init_local2(&cursor, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME) < 0)
+        return 0;
+    int count = 0;
+    do {
+        unw_word_t ip;
+        if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0 || ip == 0)
+            break;
+        pcs[count++] = (uintptr_t)ip;
+    } while (count < STOPPER_MAX_FRAMES && unw_step(&cursor) > 0);
+    return count;
+}
+
+PODBUG_HANDLER_TEXT static void queue_event(pid_t tid, uintptr_t address, unsigned stop)
+{
+    for (size_t i = 0; i < MAX_EVENTS; i++) {
+        event_slot *e = &events[i];
+        int expected = EVENT_FREE;
+        if (!atomic_compare_exchange_strong_explicit(&e->state, &expected, EVENT_WRITING,
+                                                     memory_order_acquire, memory_order_relaxed))
+            continue;
+        e->generation = stop;
+        e->sequence = atomic_fetch_add_explicit(&event_sequence, 1, memory_order_relaxed);
+        e->event.tid = tid;
+        e->event.address = address;
+        atomic_store_explicit(&e->state, EVENT_READY, memory_order_release);
+        return;
+    }
+}
+
+/* Records this thread's stack and waits until the stop `stop` ends. */
+PODBUG_HANDLER_TEXT static void park(uintptr_t site, ucontext_t *uc, unsigned stop, bool notify)
+{
+    thread_record *r = claim_record(current_tid());
+    if (r) {
+        r->site = site;
+        r->frame_count = capture_stack(uc, r->pcs);
+        atomic_store_explicit(&r->generation, stop, memory_order_relaxed);
+        atomic_store_explicit(&r->parked, 1, memory_order_release);
+    }
+    int fd = atomic_load_explicit(&notify_fd, memory_order_relaxed);
+    if (notify && fd >= 0) {
+        static const char wake = 'b';
+        ssize_t written = write(fd, &wake, 1);
+        (void)written; /* a full pipe already holds a wake-up */
+    }
+    while (atomic_load_explicit(&generation, memory_order_acquire) == stop)
+        syscall(SYS_futex, &generation, FUTEX_WAIT_PRIVATE, stop, NULL, NULL, 0);
+    if (r) {
+        atomic_store_explicit(&r->parked, 0, memory_order_relaxed);
+        atomic_store_explicit(&r->tid, 0, memory_order_release);
+    }
+}
+
+PODBUG_HANDLER_TEXT static void on_breakpoint_hit(uintptr_t addr, void *ucontext)
+{
+    if (!atomic_load_explicit(&enabled, memory_order_acquire))
+        return;
+    unsigned stop = atomic_load_explicit(&generation, memory_order_acquire);
+    queue_event(current_tid(), addr, stop);
+    atomic_store_explicit(&stopped_generation, stop, memory_order_release);
+    park(addr, ucontext, stop, true);
+}
+
+PODBUG_HANDLER_TEXT static void stop_signal_handler(int signo, siginfo_t *info, void *ucontext)
+{
+    int saved_errno = errno;
+    uint64_t cookie = (uint64_t)(uintptr_t)info->si_value.sival_ptr;
+    bool ours = info->si_code == SI_QUEUE && info->si_pid == (pid_t)syscall(SYS_getpid) &&
+                (cookie >> 32) == STOP_COOKIE_MAGIC;
+    if (!ours) {
+        signal_interpose_chain(signo, info, ucontext);
+    } else {
+        unsigned stop = (unsigned)cookie;
+        if (stop == atomic_load_explicit(&generation, memory_order_acquire) &&
+            stop == atomic_load_explicit(&stopped_generation, memory_order_acquire))
+            park(0, ucontext, stop, false);
+        /* otherwise a late request for a stop that has ended: nothing to do */
+    }
+    errno = saved_errno;
+}
+
+/* ---- agent side ------------------------------------------------------------------------- */
+
+static int choose_stop_signal(char *err, size_t err_len)
+{
+    const char *text = getenv("PODBUG_STOP_SIGNAL");
+    if (!text || !*text)
+        return SIGRTMIN + 5;
+    char *end;
+    long signo = strtol(text, &end, 10);
+    bool reserved = signo == SIGKILL || signo == SIGSTOP || signo == SIGTRAP ||
+                    signo == SIGSEGV || signo == SIGBUS || signo == SIGILL || signo == SIGFPE;
+    if (*end || signo <= 0 || signo >= _NSIG || reserved) {
+        snprintf(err, err_len, "PODBUG_STOP_SIGNAL=%s is not a usable signal number", text);
+        return -1;
+    }
+    return (int)signo;
+}
+
+/* libunwind's first use initialises global state (locks, allocation): do it here, not in a
+ * handler, and keep its caches per thread (UNW_CACHE_NONE takes the loader lock per frame). */
+static void warm_unwinder(void)
+{
+    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+    unw_context_t context;
+    unw_cursor_t cursor;
+    unw_getcontext(&context);
+    if (unw_init_local(&cursor, &context) == 0)
+        while (unw_step(&cursor) > 0)
+            ;
+}
+
+int stopper_init(int fd, pid_t agent, char *err, size_t err_len)
+{
+    int signo = choose_stop_signal(err, err_len);
+    if (signo < 0 || trap_init(err, err_len) < 0)
+        return -1;
+    warm_unwinder();
+    sigset_t mask;
+    signal_interpose_handler_mask(&mask);
+    if (signal_interpose_claim(signo, stop_signal_handler, SA_RESTART, &mask, err, err_len) < 0)
+        return -1;
+    stop_signal = signo;
+    agent_tid = agent;
+    atomic_store(&notify_fd, fd);
+    trap_ignore_thread(agent);
+    trap_set_hit_handler(on_breakpoint_hit);
+    return 0;
+}
+
+void stopper_set_enabled(bool on)
+{
+    atomic_store_explicit(&enabled, on, memory_order_release);
+}
+
+bool stopper_take_event(stop_event *out)
+{
+    unsigned stop = atomic_load_explicit(&generation, memory_order_acquire);
+    event_slot *first = NULL;
+    for (size_t i = 0; i < MAX_EVENTS; i++) {
+        event_slot *e = &events[i];
+        if (atomic_load_explicit(&e->state, memory_order_acquire) != EVENT_READY)
+            continue;
+        if (e->generation != stop)
+            atomic_store_explicit(&e->state, EVENT_FREE, memory_order_release); /* an old stop's */
+        else if (!first || e->sequence < first->sequence)
+            first = e;
+    }
+    if (!first)
+        return false;
+    *out = first->event;
+    atomic_store_explicit(&first->state, EVENT_FREE, memory_order_release);
+    return true;
+}
+
+static const thread_record *parked_record(pid_t tid, unsigned stop)
+{
+    for (size_t i = 0; i < STOPPER_MAX_THREADS; i++) {
+        const thread_record *r = &records[i];
+        if (atomic_load_explicit(&r->tid, memory_order_acquire) == tid &&
+            atomic_load_explicit(&r->parked, memory_order_acquire) &&
+            atomic_load_explicit(&r->generation, memory_order_relaxed) == stop)
+            return r;
+    }
+    return NULL;
+}
+
+static size_t collect_parked(unsigned stop, pid_t *tids, size_t max)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < STOPPER_MAX_THREADS; i++) {
+        const thread_record *r = &records[i];
+        pid_t tid = atomic_load_explicit(&r->tid, memory_order_acquire);
+        if (tid && atomic_load_explicit(&r->parked, memory_order_acquire) &&
+            atomic_load_explicit(&r->generation, memory_order_relaxed) == stop) {
+            if (tids && count < max)
+                tids[count] = tid;
+            count++;
+        }
+    }
+    return count;
+}
+
+/* Sends the stop request for `stop`; false when the thread is gone. */
+static bool send_stop_request(pid_t tid, unsigned stop)
+{
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    info.si_signo = stop_signal;
+    info.si_code = SI_QUEUE;
+    info.si_pid = getpid();
+    info.si_uid = getuid();
+    info.si_value.sival_ptr = (void *)(uintptr_t)((STOP_COOKIE_MAGIC << 32) | stop);
+    return syscall(SYS_rt_tgsigqueueinfo, getpid(), tid, stop_signal, &info) == 0 ||
+           errno != ESRCH;
+}
+
+static bool contains(const pid_t *tids, size_t count, pid_t tid)
+{
+    for (size_t i = 0; i < count; i++)
+        if (tids[i] == tid)
+            return true;
+    return false;
+}
+
+/* One pass over /proc/self/task: requests a stop from every thread not yet asked (threads
+ * created meanwhile included). Returns how many live threads are not parked yet. */
+static size_t request_stops(unsigned stop, pid_t *asked, size_t *asked_count)
+{
+    DIR *dir = opendir("/proc/self/task");
+    if (!dir)
+        return 0;
+    size_t pending = 0;
+    struct dirent *entry;
+    while ((entry = readdir(dir))) {
+        pid_t tid = (pid_t)atoi(entry->d_name);
+        if (tid <= 0 || tid == agent_tid || parked_record(tid, stop))
+            continue;
+        if (contains(asked, *asked_count, tid)) {
+            pending += syscall(SYS_tgkill, getpid(), tid, 0) == 0; /* still alive */
+        } else if (*asked_count < STOPPER_MAX_THREADS && send_stop_request(tid, stop)) {
+            asked[(*asked_count)++] = tid;
+            pending++;
+        }
+    }
+    closedir(dir);
+    return pending;
+}
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int stopper_stop_all(int timeout_ms)
+{
+    unsigned stop = atomic_load_explicit(&generation, memory_order_acquire);
+    atomic_store_explicit(&stopped_generation, stop, memory_order_release);
+    static pid_t asked[STOPPER_MAX_THREADS];
+    size_t asked_count = 0;
+    int64_t deadline = monotonic_ns() + (int64_t)timeout_ms * 1000000;
+    while (request_stops(stop, asked, &asked_count) > 0 && monotonic_ns() < deadline) {
+        struct timespec pause = {0, STOP_POLL_NS};
+        nanosleep(&pause, NULL);
+    }
+    return (int)collect_parked(stop, NULL, 0);
+}
+
+size_t stopper_parked_threads(pid_t *tids, size_t max)
+{
+    size_t count = collect_parked(atomic_load(&generation), tids, max);
+    return count < max ? count : max;
+}
+
+int stopper_thread_stack(pid_t tid, uintptr_t *pcs, size_t max)
+{
+    const thread_record *r = parked_record(tid, atomic_load(&generation));
+    if (!r)
+        return -1;
+    size_t count = (size_t)r->frame_count < max ? (size_t)r->frame_count : max;
+    memcpy(pcs, r->pcs, count * sizeof *pcs);
+    return (int)count;
+}
+
+bool stopper_is_stopped(void)
+{
+    return atomic_load_explicit(&stopped_generation, memory_order_acquire) ==
+           atomic_load_explicit(&generation, memory_order_acquire);
+}
+
+void stopper_resume_all(void)
+{
+    atomic_fetch_add_explicit(&generation, 1, memory_order_release);
+    syscall(SYS_futex, &generation, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}

@@ -1,0 +1,49 @@
+/* Stopping the process for a debugger: the hitting thread parks in its handler, the agent stops
+ * every other thread with a signal, each parked thread captures its own stack, resume wakes all. */
+#ifndef PODBUG_STOPPER_H
+#define PODBUG_STOPPER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define STOPPER_MAX_THREADS 1024
+#define STOPPER_MAX_FRAMES 128
+
+/* Sets up the stop signal and its handler, and installs the trap hit handler. notify_fd is
+ * written one byte (async-signal-safe) whenever a thread hits a breakpoint and parks, so the
+ * agent's event loop wakes. agent_tid is never stopped. Returns 0 or -1 with err. */
+int stopper_init(int notify_fd, pid_t agent_tid, char *err, size_t err_len);
+
+/* When false (probe disconnected), hits do not stop the thread: they run on. */
+void stopper_set_enabled(bool enabled);
+
+typedef struct stop_event {
+    pid_t tid;          /* the thread that hit */
+    uintptr_t address;  /* the breakpoint site it hit */
+} stop_event;
+
+/* Agent: takes the first unreported hit of the current stop, if any. After a hit the
+ * process is "stopping": the agent then calls stopper_stop_all. */
+bool stopper_take_event(stop_event *out);
+
+/* Agent: signals every thread except the agent and already parked ones, waits (bounded by
+ * timeout_ms) until they are parked. Returns the number of threads parked in total. */
+int stopper_stop_all(int timeout_ms);
+
+/* Agent, while stopped: the parked threads' tids (at most max). */
+size_t stopper_parked_threads(pid_t *tids, size_t max);
+
+/* Agent, while stopped: the captured stack of a parked thread: pcs[0] is where it stopped
+ * (the breakpoint address for the hitting thread), pcs[i>0] are return addresses.
+ * Returns the frame count, or -1 when tid is not parked. */
+int stopper_thread_stack(pid_t tid, uintptr_t *pcs, size_t max);
+
+/* True between a hit (or stop_all) and the next resume. */
+bool stopper_is_stopped(void);
+
+/* Agent: wakes every parked thread; the hitting thread runs its displaced instruction. */
+void stopper_resume_all(void);
+
+#endif

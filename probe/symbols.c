@@ -1,0 +1,527 @@
+/* Symbol index of the running process: the loaded modules (dl_iterate_phdr), each read lazily
+ * (DWARF through dwarf_lines, ELF symbols through elf_module), and the queries on top of them. */
+#include "symbols.h"
+
+#include "dwarf_lines.h"
+#include "elf_module.h"
+#include "log.h"
+#include "path_match.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BUILD_ID_HEX_MAX 129 /* 64 bytes of note, in hex, and the terminator */
+
+/* One copy of every string the index hands out, alive until the index is destroyed. */
+typedef struct string_pool {
+    char **slots; /* open addressing; capacity is a power of two, at most half full */
+    size_t capacity, count;
+} string_pool;
+
+typedef struct segment {
+    uintptr_t start, end; /* runtime [start, end) of a PT_LOAD segment */
+} segment;
+
+typedef struct module {
+    const char *path; /* interned */
+    uintptr_t bias;   /* runtime address minus link-time address */
+    segment *segments;
+    size_t segment_count;
+    uint64_t link_low, link_high; /* link-time span of the PT_LOAD segments */
+    bool dwarf_read, elf_read, seen;
+    dwarf_module dwarf;
+    elf_symbols elf;
+} module;
+
+struct sym_index {
+    string_pool strings;
+    module *modules;
+    size_t module_count;
+    const char *main_path; /* interned; "" when /proc/self/exe cannot be read */
+    char build_id[BUILD_ID_HEX_MAX];
+};
+
+/* ---- string pool ---- */
+
+static size_t hash_text(const char *text)
+{
+    uint64_t hash = 1469598103934665603u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        hash = (hash ^ *p) * 1099511628211u;
+    return (size_t)hash;
+}
+
+static char **pool_slot(char **slots, size_t capacity, const char *text)
+{
+    size_t i = hash_text(text) & (capacity - 1);
+    while (slots[i] && strcmp(slots[i], text) != 0)
+        i = (i + 1) & (capacity - 1);
+    return &slots[i];
+}
+
+static bool pool_grow(string_pool *pool)
+{
+    size_t capacity = pool->capacity ? pool->capacity * 2 : 256;
+    char **slots = calloc(capacity, sizeof *slots);
+    if (!slots)
+        return false;
+    for (size_t i = 0; i < pool->capacity; i++)
+        if (pool->slots[i])
+            *pool_slot(slots, capacity, pool->slots[i]) = pool->slots[i];
+    free(pool->slots);
+    pool->slots = slots;
+    pool->capacity = capacity;
+    return true;
+}
+
+static const char *pool_intern(void *pool_ptr, const char *text)
+{
+    string_pool *pool = pool_ptr;
+    if ((pool->count + 1) * 2 > pool->capacity && !pool_grow(pool))
+        return NULL;
+    char **slot = pool_slot(pool->slots, pool->capacity, text);
+    if (!*slot) {
+        *slot = strdup(text);
+        if (!*slot)
+            return NULL;
+        pool->count++;
+    }
+    return *slot;
+}
+
+static void pool_free(string_pool *pool)
+{
+    for (size_t i = 0; i < pool->capacity; i++)
+        free(pool->slots[i]);
+    free(pool->slots);
+}
+
+/* ---- modules ---- */
+
+static void module_free(module *m)
+{
+    free(m->segments);
+    dwarf_module_free(&m->dwarf);
+    elf_symbols_free(&m->elf);
+}
+
+static void ensure_dwarf(sym_index *idx, module *m)
+{
+    if (m->dwarf_read)
+        return;
+    m->dwarf_read = true;
+    char problem[256];
+    dwarf_module_read(m->path, m->link_low, m->link_high, pool_intern, &idx->strings, &m->dwarf,
+                      problem, sizeof problem);
+    if (problem[0])
+        log_warn("symbols: DWARF of %s: %s", m->path, problem);
+}
+
+static void ensure_elf(module *m)
+{
+    if (m->elf_read)
+        return;
+    m->elf_read = true;
+    char problem[256];
+    if (elf_symbols_load(m->path, &m->elf, problem, sizeof problem) != 0)
+        log_warn("symbols: ELF symbols of %s: %s", m->path, problem);
+}
+
+static module *module_at(sym_index *idx, uintptr_t address)
+{
+    for (size_t i = 0; i < idx->module_count; i++) {
+        module *m = &idx->modules[i];
+        for (size_t s = 0; s < m->segment_count; s++)
+            if (address >= m->segments[s].start && address < m->segments[s].end)
+                return m;
+    }
+    return NULL;
+}
+
+typedef struct function_info {
+    const char *name; /* interned; NULL when unknown */
+    bool has_entry;
+    uint64_t entry; /* link-time */
+} function_info;
+
+/* The function containing a link-time address: DWARF first, else the ELF symbol table. */
+static function_info function_at(sym_index *idx, module *m, uint64_t address)
+{
+    ensure_dwarf(idx, m);
+    const dwarf_function *f = dwarf_module_function_at(&m->dwarf, address);
+    if (f && f->name)
+        return (function_info){ f->name, true, f->entry };
+    ensure_elf(m);
+    const elf_symbol *s = elf_symbols_find(&m->elf, address);
+    if (s)
+        return (function_info){ pool_intern(&idx->strings, s->name), true, s->address };
+    if (f)
+        return (function_info){ NULL, true, f->entry };
+    return (function_info){ 0 };
+}
+
+/* ---- discovering modules ---- */
+
+typedef struct scan {
+    sym_index *idx;
+    size_t position; /* of the module dl_iterate_phdr reports now; 0 is the executable */
+    int added;
+    bool out_of_memory;
+} scan;
+
+/* Interned path of the executable, "" when unknown; NULL only when out of memory. */
+static const char *executable_path(sym_index *idx)
+{
+    char path[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0) {
+        log_warn("symbols: cannot read /proc/self/exe (%s); the executable is not indexed",
+                 strerror(errno));
+        n = 0;
+    }
+    path[n] = '\0';
+    return pool_intern(&idx->strings, path);
+}
+
+static void read_build_id(sym_index *idx, const struct dl_phdr_info *info)
+{
+    for (int i = 0; i < info->dlpi_phnum && !idx->build_id[0]; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_NOTE)
+            elf_notes_build_id((const void *)(info->dlpi_addr + ph->p_vaddr), ph->p_memsz,
+                               ph->p_align, idx->build_id, sizeof idx->build_id);
+    }
+}
+
+static bool describe_segments(module *m, const struct dl_phdr_info *info)
+{
+    m->segments = calloc(info->dlpi_phnum, sizeof *m->segments);
+    if (!m->segments)
+        return false;
+    m->link_low = UINT64_MAX;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+        m->segments[m->segment_count++] = (segment){ start, start + ph->p_memsz };
+        if (ph->p_vaddr < m->link_low)
+            m->link_low = ph->p_vaddr;
+        if (ph->p_vaddr + ph->p_memsz > m->link_high)
+            m->link_high = ph->p_vaddr + ph->p_memsz;
+    }
+    return true;
+}
+
+static void add_module(scan *s, const char *path, const struct dl_phdr_info *info)
+{
+    sym_index *idx = s->idx;
+    module *grown = realloc(idx->modules, (idx->module_count + 1) * sizeof *grown);
+    if (!grown) {
+        s->out_of_memory = true;
+        return;
+    }
+    idx->modules = grown;
+    module *m = &idx->modules[idx->module_count];
+    *m = (module){ .path = path, .bias = info->dlpi_addr, .seen = true };
+    if (!describe_segments(m, info)) {
+        s->out_of_memory = true;
+        return;
+    }
+    idx->module_count++;
+    s->added++;
+}
+
+static int visit_module(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    scan *s = data;
+    sym_index *idx = s->idx;
+    bool is_executable = s->position++ == 0;
+    const char *path = NULL;
+    if (is_executable) {
+        read_build_id(idx, info);
+        path = idx->main_path[0] ? idx->main_path : NULL;
+    } else if (info->dlpi_name[0] && access(info->dlpi_name, R_OK) == 0) {
+        path = pool_intern(&idx->strings, info->dlpi_name);
+        s->out_of_memory |= !path;
+    }
+    if (!path)
+        return 0; /* the vdso and anything else without a file */
+    for (size_t i = 0; i < idx->module_count; i++) {
+        module *m = &idx->modules[i];
+        if (m->path == path && m->bias == info->dlpi_addr) {
+            m->seen = true;
+            return 0;
+        }
+    }
+    add_module(s, path, info);
+    return s->out_of_memory;
+}
+
+/* Drops modules that were unloaded (dlclose) since the last scan. */
+static void forget_unseen_modules(sym_index *idx)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < idx->module_count; i++) {
+        module *m = &idx->modules[i];
+        if (m->seen)
+            idx->modules[kept++] = *m;
+        else
+            module_free(m);
+    }
+    idx->module_count = kept;
+}
+
+static int scan_modules(sym_index *idx, bool *out_of_memory)
+{
+    scan s = { .idx = idx };
+    for (size_t i = 0; i < idx->module_count; i++)
+        idx->modules[i].seen = false;
+    dl_iterate_phdr(visit_module, &s);
+    if (!s.out_of_memory)
+        forget_unseen_modules(idx);
+    *out_of_memory = s.out_of_memory;
+    return s.added;
+}
+
+sym_index *sym_index_create(void)
+{
+    sym_index *idx = calloc(1, sizeof *idx);
+    if (!idx)
+        return NULL;
+    idx->main_path = executable_path(idx);
+    bool out_of_memory = !idx->main_path;
+    if (!out_of_memory)
+        scan_modules(idx, &out_of_memory);
+    if (out_of_memory) {
+        sym_index_destroy(idx);
+        return NULL;
+    }
+    return idx;
+}
+
+void sym_index_destroy(sym_index *idx)
+{
+    if (!idx)
+        return;
+    for (size_t i = 0; i < idx->module_count; i++)
+        module_free(&idx->modules[i]);
+    free(idx->modules);
+    pool_free(&idx->strings);
+    free(idx);
+}
+
+int sym_index_refresh(sym_index *idx)
+{
+    bool out_of_memory = false;
+    int added = scan_modules(idx, &out_of_memory);
+    if (out_of_memory)
+        log_warn("symbols: out of memory while indexing loaded modules");
+    return added;
+}
+
+/* ---- source line -> addresses ---- */
+
+/* The line-table path that matches query best, or NULL with err filled. */
+static const char *match_source_file(sym_index *idx, const char *path, const char *query,
+                                     char *err, size_t err_len)
+{
+    const char *best = NULL, *rival = NULL;
+    size_t best_score = 0;
+    for (size_t i = 0; i < idx->module_count; i++) {
+        module *m = &idx->modules[i];
+        ensure_dwarf(idx, m);
+        for (size_t f = 0; f < m->dwarf.file_count; f++) {
+            const char *file = m->dwarf.files[f].file;
+            size_t score = path_suffix_match(file, query);
+            if (score > best_score) {
+                best_score = score;
+                best = file;
+                rival = NULL;
+            } else if (score > 0 && score == best_score && file != best && !rival) {
+                rival = file;
+            }
+        }
+    }
+    if (!best)
+        snprintf(err, err_len, "no source file matching '%s' in the executable or its libraries",
+                 path);
+    else if (rival)
+        snprintf(err, err_len, "'%s' is ambiguous: it matches %s and %s; give more of the path",
+                 path, best, rival);
+    return rival ? NULL : best;
+}
+
+static const dwarf_file_lines *file_lines(const module *m, const char *file)
+{
+    for (size_t f = 0; f < m->dwarf.file_count; f++)
+        if (m->dwarf.files[f].file == file)
+            return &m->dwarf.files[f];
+    return NULL;
+}
+
+/* Code of one line in one function (or, outside known functions, one sequence). */
+typedef struct line_group {
+    module *module;
+    const dwarf_function *function;
+    uint32_t sequence;
+    uint64_t address; /* lowest link-time address of the group */
+} line_group;
+
+typedef struct group_list {
+    line_group *items;
+    size_t count, capacity;
+} group_list;
+
+static bool add_to_group(group_list *groups, module *m, const dwarf_line_row *row)
+{
+    const dwarf_function *function = dwarf_module_function_at(&m->dwarf, row->address);
+    for (size_t g = 0; g < groups->count; g++) {
+        line_group *group = &groups->items[g];
+        bool same = group->module == m && group->function == function &&
+                    (function || group->sequence == row->sequence);
+        if (same) {
+            if (row->address < group->address)
+                group->address = row->address;
+            return true;
+        }
+    }
+    if (groups->count == groups->capacity) {
+        size_t capacity = groups->capacity ? groups->capacity * 2 : 8;
+        line_group *grown = realloc(groups->items, capacity * sizeof *grown);
+        if (!grown)
+            return false;
+        groups->items = grown;
+        groups->capacity = capacity;
+    }
+    groups->items[groups->count++] = (line_group){ m, function, row->sequence, row->address };
+    return true;
+}
+
+static int by_runtime_address(const void *a, const void *b)
+{
+    const line_group *x = a, *y = b;
+    uintptr_t ax = x->module->bias + x->address, ay = y->module->bias + y->address;
+    return (ax > ay) - (ax < ay);
+}
+
+static void report_no_code(sym_index *idx, const char *file, const char *path, uint32_t line,
+                           char *err, size_t err_len)
+{
+    uint32_t below = 0, above = 0;
+    for (size_t i = 0; i < idx->module_count; i++) {
+        const module *m = &idx->modules[i];
+        const dwarf_file_lines *lines = file_lines(m, file);
+        if (!lines)
+            continue;
+        uint32_t b, a;
+        dwarf_module_nearest_lines(&m->dwarf, lines, line, &b, &a);
+        if (b > below)
+            below = b;
+        if (a && (!above || a < above))
+            above = a;
+    }
+    if (below && above)
+        snprintf(err, err_len, "no code at %s:%u; nearest lines with code: %u, %u", path, line,
+                 below, above);
+    else if (below || above)
+        snprintf(err, err_len, "no code at %s:%u; nearest line with code: %u", path, line,
+                 below ? below : above);
+    else
+        snprintf(err, err_len, "no code at %s:%u", path, line);
+}
+
+/* Groups the is_stmt rows of file:line of every module; false when out of memory. */
+static bool group_line_rows(sym_index *idx, const char *file, uint32_t line, group_list *groups)
+{
+    for (size_t i = 0; i < idx->module_count; i++) {
+        module *m = &idx->modules[i];
+        const dwarf_file_lines *lines = file_lines(m, file);
+        size_t first = 0;
+        size_t n = lines ? dwarf_module_line_rows(&m->dwarf, lines, line, &first) : 0;
+        for (size_t r = first; r < first + n; r++)
+            if (!add_to_group(groups, m, &m->dwarf.rows[m->dwarf.stmt_rows[r]]))
+                return false;
+    }
+    return true;
+}
+
+size_t sym_resolve_line(sym_index *idx, const char *path, int line, sym_location *out,
+                        size_t max, char *err, size_t err_len)
+{
+    if (!path || !*path || line <= 0) {
+        snprintf(err, err_len, "invalid source location '%s:%d'", path ? path : "", line);
+        return 0;
+    }
+    char *query = strdup(path);
+    if (!query) {
+        snprintf(err, err_len, "out of memory");
+        return 0;
+    }
+    path_normalize(query);
+    const char *file = match_source_file(idx, path, query, err, err_len);
+    free(query);
+    if (!file)
+        return 0;
+    group_list groups = { 0 };
+    if (!group_line_rows(idx, file, (uint32_t)line, &groups)) {
+        snprintf(err, err_len, "out of memory");
+        free(groups.items);
+        return 0;
+    }
+    if (groups.count == 0) {
+        report_no_code(idx, file, path, (uint32_t)line, err, err_len);
+        return 0;
+    }
+    qsort(groups.items, groups.count, sizeof *groups.items, by_runtime_address);
+    size_t written = groups.count < max ? groups.count : max;
+    for (size_t g = 0; g < written; g++) {
+        const line_group *group = &groups.items[g];
+        out[g] = (sym_location){
+            .address = group->module->bias + group->address,
+            .function = function_at(idx, group->module, group->address).name,
+            .file = file,
+            .line = line,
+        };
+    }
+    free(groups.items);
+    return written;
+}
+
+/* ---- address -> function, file, line ---- */
+
+bool sym_lookup(sym_index *idx, uintptr_t pc, bool is_return_address, sym_info *out)
+{
+    *out = (sym_info){ 0 };
+    uintptr_t address = is_return_address ? pc - 1 : pc;
+    module *m = module_at(idx, address);
+    if (!m)
+        return false;
+    uint64_t link_address = address - m->bias;
+    function_info function = function_at(idx, m, link_address);
+    out->module = m->path;
+    out->function = function.name;
+    out->function_start = function.has_entry ? m->bias + function.entry : 0;
+    const dwarf_line_row *row = dwarf_module_row_at(&m->dwarf, link_address);
+    if (row && row->file) {
+        out->file = row->file;
+        out->line = (int)row->line;
+    }
+    return true;
+}
+
+const char *sym_main_build_id(sym_index *idx)
+{
+    return idx->build_id;
+}
+
+const char *sym_main_path(sym_index *idx)
+{
+    return idx->main_path;
+}

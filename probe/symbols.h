@@ -1,0 +1,53 @@
+/* Symbol index of the running process: every loaded module (ELF symbols, DWARF line tables and
+ * function ranges), by runtime address. Agent thread only: libdwarf allocates and is not thread-safe. */
+#ifndef PODBUG_SYMBOLS_H
+#define PODBUG_SYMBOLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sym_index sym_index;
+
+/* Creates an index of the modules loaded now (dl_iterate_phdr). Cheap: DWARF of a module is
+ * read the first time a query needs it. Returns NULL only when out of memory. */
+sym_index *sym_index_create(void);
+void sym_index_destroy(sym_index *idx);
+/* Adds modules loaded since the last call (dlopen); returns how many were added. */
+int sym_index_refresh(sym_index *idx);
+
+typedef struct sym_location {
+    uintptr_t address;       /* runtime address of the first instruction of the line */
+    const char *function;    /* owned by the index; NULL when unknown */
+    const char *file;        /* full path from the line table; owned by the index */
+    int line;
+} sym_location;
+
+/* Resolves source:line to the addresses where a breakpoint should go: for each function (or
+ * each distinct code range) that has is_stmt rows for exactly that line, the lowest address.
+ * `path` is matched against line-table paths by the longest suffix of whole path components
+ * (so "src/worker.c", "worker.c" and "/build/src/worker.c" all match "/build/src/worker.c").
+ * Returns the number of locations written (at most max); 0 with err filled when there are none,
+ * naming the reason: no such file in any module, or no code at that line (with the nearest
+ * lines that have code, e.g. "no code at worker.c:12; nearest lines with code: 10, 14"). */
+size_t sym_resolve_line(sym_index *idx, const char *path, int line,
+                        sym_location *out, size_t max, char *err, size_t err_len);
+
+typedef struct sym_info {
+    const char *function;    /* DWARF subprogram name, else ELF symbol, else NULL */
+    const char *file;        /* NULL when the module has no line info for pc */
+    int line;                /* 0 when unknown */
+    const char *module;      /* module path */
+    uintptr_t function_start; /* 0 when unknown */
+} sym_info;
+
+/* Describes pc. For a return address (frames above the top one) pass is_return_address so the
+ * lookup uses pc - 1 (the call instruction). Returns false when pc is in no known module. */
+bool sym_lookup(sym_index *idx, uintptr_t pc, bool is_return_address, sym_info *out);
+
+/* Hex GNU build-id of the main executable ("" when it has none). */
+const char *sym_main_build_id(sym_index *idx);
+/* Absolute path of the main executable. */
+const char *sym_main_path(sym_index *idx);
+
+#endif

@@ -1,0 +1,114 @@
+/* Live text patching through /proc/self/mem with an mprotect RWX fallback, and membarrier
+ * SYNC_CORE after every write so that no core keeps running stale instruction bytes. */
+#include "text_patch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/membarrier.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static pthread_mutex_t patch_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool sync_core_registered;
+static int mem_fd = -1;
+static pid_t mem_fd_pid; /* after fork, an inherited fd would still write the parent */
+
+void text_patch_init(void)
+{
+    pthread_mutex_lock(&patch_lock);
+    if (!sync_core_registered)
+        sync_core_registered =
+            syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0;
+    pthread_mutex_unlock(&patch_lock);
+}
+
+static void sync_cores(void)
+{
+    if (sync_core_registered)
+        syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
+}
+
+/* Called with patch_lock held. */
+static int own_mem_fd(void)
+{
+    pid_t pid = getpid();
+    if (mem_fd >= 0 && mem_fd_pid != pid) {
+        close(mem_fd);
+        mem_fd = -1;
+    }
+    if (mem_fd < 0) {
+        mem_fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+        mem_fd_pid = pid;
+    }
+    return mem_fd;
+}
+
+static int protection_of(const char *perms)
+{
+    return (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+           (perms[2] == 'x' ? PROT_EXEC : 0);
+}
+
+/* Makes the pages RWX (never RW: other threads may be running them), copies, restores. */
+static int write_through_mprotect(uintptr_t addr, const void *bytes, size_t len, char *err,
+                                  size_t err_len)
+{
+    text_mapping m;
+    if (text_mapping_find(addr, &m) < 0 || addr + len > m.end) {
+        snprintf(err, err_len, "cannot patch 0x%" PRIxPTR ": not inside one mapping", addr);
+        return -1;
+    }
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t first = addr & ~(page - 1);
+    size_t span = ((addr + len + page - 1) & ~(page - 1)) - first;
+    if (mprotect((void *)first, span, PROT_READ | PROT_WRITE | PROT_EXEC) < 0) {
+        snprintf(err, err_len, "cannot patch 0x%" PRIxPTR ": /proc/self/mem refused and mprotect "
+                 "RWX failed: %s", addr, strerror(errno));
+        return -1;
+    }
+    memcpy((void *)addr, bytes, len);
+    mprotect((void *)first, span, protection_of(m.perms));
+    return 0;
+}
+
+int text_patch_write(uintptr_t addr, const void *bytes, size_t len, char *err, size_t err_len)
+{
+    pthread_mutex_lock(&patch_lock);
+    int fd = own_mem_fd();
+    int rc = 0;
+    if (fd < 0 || pwrite(fd, bytes, len, (off_t)addr) != (ssize_t)len)
+        rc = write_through_mprotect(addr, bytes, len, err, err_len);
+    if (rc == 0)
+        sync_cores();
+    pthread_mutex_unlock(&patch_lock);
+    return rc;
+}
+
+int text_mapping_find(uintptr_t addr, text_mapping *out)
+{
+    FILE *maps = fopen("/proc/self/maps", "re");
+    if (!maps)
+        return -1;
+    char line[PATH_MAX + 128];
+    int rc = -1;
+    while (rc < 0 && fgets(line, sizeof line, maps)) {
+        uintptr_t start, end;
+        int path_at = 0;
+        if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %4s %*s %*s %*s %n", &start, &end, out->perms,
+                   &path_at) < 3 || addr < start || addr >= end)
+            continue;
+        out->start = start;
+        out->end = end;
+        snprintf(out->path, sizeof out->path, "%s", path_at > 0 ? line + path_at : "");
+        out->path[strcspn(out->path, "\n")] = '\0';
+        rc = 0;
+    }
+    fclose(maps);
+    return rc;
+}

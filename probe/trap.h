@@ -1,0 +1,45 @@
+/* Breakpoint sites: int3 patched into live text, the displaced instruction executed out of line,
+ * and the SIGTRAP handler that recognises our traps and chains the others to the program. */
+#ifndef PODBUG_TRAP_H
+#define PODBUG_TRAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define TRAP_MAX_SITES 4096
+
+/* Installs the SIGTRAP handler (kept first even if the program installs its own later, via
+ * the sigaction/signal interposition in this module), registers membarrier. Idempotent.
+ * Returns 0, or -1 with err filled. */
+int trap_init(char *err, size_t err_len);
+
+/* Arms a breakpoint site at addr (the first byte of an instruction). Reference-counted: arming
+ * an armed address only increments the count. Decodes and relocates the instruction into an
+ * out-of-line slot within +-2 GiB, then writes int3. Returns 0, or -1 with err filled (e.g.
+ * "cannot relocate 'loop' at 0x...", "address 0x... is not in executable text"). Agent thread. */
+int trap_arm(uintptr_t addr, char *err, size_t err_len);
+/* Drops one reference; at zero restores the original byte. Stray traps at a removed site are
+ * recognised and re-executed. Returns 0, or -1 if addr was not armed. Agent thread. */
+int trap_disarm(uintptr_t addr);
+/* Restores every armed site (disconnect / unload). Agent thread. */
+void trap_disarm_all(void);
+/* True when addr is armed now. */
+bool trap_is_armed(uintptr_t addr);
+/* The byte at addr as the program sees it (the original byte under our int3). */
+int trap_original_byte(uintptr_t addr, uint8_t *out);
+
+/* Called in the hitting thread, inside the SIGTRAP handler, with the site's address and the
+ * signal's ucontext whose pc has already been rewound to addr. Installed by the stop module.
+ * Must be async-signal-safe. May block (parking the thread) before returning. */
+typedef void (*trap_hit_fn)(uintptr_t addr, void *ucontext);
+void trap_set_hit_handler(trap_hit_fn fn);
+
+/* Threads that never report hits (the agent thread): their traps only execute out of line. */
+void trap_ignore_thread(pid_t tid);
+
+/* Total hits taken on our sites since start (for the bench and /metrics). */
+uint64_t trap_hit_count(void);
+
+#endif

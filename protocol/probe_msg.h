@@ -1,0 +1,137 @@
+/* Probe protocol v1: the JSON envelope {"v":1,"type":...,"id":...,"body":{...}} exchanged
+ * over WebSocket between probe and server, and typed encode/decode of every message body. */
+#ifndef PODBUG_PROBE_MSG_H
+#define PODBUG_PROBE_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#define PROBE_PROTOCOL_VERSION 1
+#define PROBE_WS_SUBPROTOCOL "podbug.probe.v1"
+#define PROBE_MAX_MESSAGE (8u * 1024u * 1024u)
+/* Largest integer (ids, times) on the wire: 15 digits survive every JSON printer, cJSON's too. */
+#define PROBE_MAX_INTEGER INT64_C(999999999999999)
+
+/* Message types (the envelope's "type"). See protocol/PROBE_PROTOCOL.md. */
+#define PMSG_HELLO "hello"                 /* probe -> server, request: registration */
+#define PMSG_BREAKPOINTS_SET "breakpoints.set"     /* server -> probe, request */
+#define PMSG_BREAKPOINTS_CLEAR "breakpoints.clear" /* server -> probe, request */
+#define PMSG_STOPPED "stopped"             /* probe -> server, event (id 0) */
+#define PMSG_STACK_TRACE "stack_trace"     /* server -> probe, request */
+#define PMSG_CONTINUE "continue"           /* server -> probe, request */
+#define PMSG_HEARTBEAT "heartbeat"         /* either way, event */
+#define PMSG_RESULT "result"               /* reply to request `id`: success */
+#define PMSG_ERROR "error"                 /* reply to request `id` (or id 0): failure */
+
+/* A decoded envelope. `root` owns everything; `type` and `body` point into it. */
+typedef struct probe_envelope {
+    cJSON *root;
+    const char *type;
+    int64_t id;       /* 0 for events */
+    const cJSON *body; /* always an object (an absent body decodes as an empty object) */
+} probe_envelope;
+
+/* Parses and validates an envelope (v must be 1, type a non-empty string, id a non-negative
+ * integer if present, body an object if present). Returns 0, or -1 with err filled. */
+int probe_envelope_decode(const char *text, size_t len, probe_envelope *out, char *err, size_t err_len);
+void probe_envelope_free(probe_envelope *env);
+/* Builds the envelope text; takes ownership of body (NULL means {}). Returns malloc'ed JSON. */
+char *probe_envelope_encode(const char *type, int64_t id, cJSON *body);
+/* Convenience: an "error" reply to request id with {"message": message}. Malloc'ed JSON. */
+char *probe_error_encode(int64_t id, const char *message);
+
+/* ---- typed bodies. Strings are owned (malloc'ed), arrays are malloc'ed; *_free releases
+ * them. *_to_json returns a new cJSON object. *_from_json returns 0, or -1 with err naming
+ * the offending field (e.g. "breakpoints[2].line: expected an integer"). ---- */
+
+typedef struct probe_label { char *key; char *value; } probe_label;
+
+typedef struct probe_hello {
+    char *pod;
+    char *namespace_;     /* JSON "namespace" */
+    probe_label *labels;  /* JSON "labels": object of string -> string */
+    size_t n_labels;
+    int pid;
+    char *hostname;
+    char *exe;            /* absolute path of the executable */
+    char *build_id;       /* hex, may be "" when the executable has none */
+    int64_t start_time_ms; /* process start, ms since the epoch */
+    char *probe_version;
+} probe_hello;
+
+typedef struct probe_bp_spec {
+    int64_t id;           /* server-assigned, unique per server run */
+    char *source;         /* build-side path of the source file as the server maps it */
+    int line;             /* 1-based */
+    char *mode;           /* "stop" (default) or "snapshot" */
+} probe_bp_spec;
+
+typedef struct probe_bp_set { probe_bp_spec *breakpoints; size_t n; } probe_bp_set;
+typedef struct probe_bp_clear { int64_t *ids; size_t n; } probe_bp_clear;
+
+typedef struct probe_location {
+    uint64_t address;     /* runtime address, JSON hex string "0x401136" */
+    char *function;       /* may be NULL (JSON key absent) */
+    char *file;           /* full path from the line table, may be NULL */
+    int line;
+} probe_location;
+
+typedef struct probe_bp_state {
+    int64_t id;
+    int verified;
+    char *message;        /* why it is not verified; may be NULL */
+    probe_location *locations;
+    size_t n_locations;
+} probe_bp_state;
+
+typedef struct probe_bp_result { probe_bp_state *breakpoints; size_t n; } probe_bp_result;
+
+typedef struct probe_thread { int tid; char *name; } probe_thread;
+
+typedef struct probe_stopped {
+    char *reason;         /* "breakpoint", "pause", "exception", ... */
+    int tid;              /* the thread that stopped */
+    int64_t *breakpoint_ids; /* breakpoints hit at that address (JSON "breakpoint_ids") */
+    size_t n_breakpoint_ids;
+    int all_threads_stopped;
+    probe_thread *threads; /* every thread of the process, when all are stopped */
+    size_t n_threads;
+} probe_stopped;
+
+typedef struct probe_stack_request { int tid; int start_frame; int levels; /* 0 = all */ } probe_stack_request;
+
+typedef struct probe_frame {
+    uint64_t pc;
+    char *function;       /* may be NULL when unknown */
+    char *file;           /* may be NULL when no line info */
+    int line;             /* 0 when unknown */
+    char *module;         /* path of the module containing pc; may be NULL */
+} probe_frame;
+
+typedef struct probe_stack_reply { probe_frame *frames; size_t n; int total_frames; } probe_stack_reply;
+typedef struct probe_continue { int tid; /* 0 = the whole process */ } probe_continue;
+typedef struct probe_heartbeat { int64_t time_ms; } probe_heartbeat;
+
+#define PROBE_DECLARE_CODEC(T) \
+    cJSON *T##_to_json(const T *m); \
+    int T##_from_json(const cJSON *json, T *out, char *err, size_t err_len); \
+    void T##_free(T *m);
+
+/* Frees what one breakpoint state owns (its strings and locations), not the struct itself. */
+void probe_bp_state_free(probe_bp_state *st);
+
+PROBE_DECLARE_CODEC(probe_hello)
+PROBE_DECLARE_CODEC(probe_bp_set)
+PROBE_DECLARE_CODEC(probe_bp_clear)
+PROBE_DECLARE_CODEC(probe_bp_result)
+PROBE_DECLARE_CODEC(probe_stopped)
+PROBE_DECLARE_CODEC(probe_stack_request)
+PROBE_DECLARE_CODEC(probe_stack_reply)
+PROBE_DECLARE_CODEC(probe_continue)
+PROBE_DECLARE_CODEC(probe_heartbeat)
+
+/* Frees one element of probe_bp_result.breakpoints (for code that keeps states apart). */
+void probe_bp_state_free(probe_bp_state *m);
+
+#endif

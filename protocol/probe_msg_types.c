@@ -1,0 +1,548 @@
+/* Typed probe protocol bodies: one field table per message, and one engine that encodes,
+ * decodes (with path-aware errors such as "breakpoints[2].line: expected an integer") and frees. */
+#include "probe_msg.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PATH_MAX_LEN 256
+
+typedef enum {
+    F_STRING,  /* char *: JSON string */
+    F_INT,     /* int: JSON integer */
+    F_INT64,   /* int64_t: JSON integer up to PROBE_MAX_INTEGER */
+    F_BOOL,    /* int: JSON true / false */
+    F_ADDRESS, /* uint64_t: JSON string "0x" + 1..16 hex digits */
+    F_LABELS,  /* probe_label * + size_t count: JSON object of string -> string */
+    F_ARRAY,   /* element pointer + size_t count: JSON array of `element` */
+    F_OBJECT,  /* a struct described by `object`: JSON object */
+} field_kind;
+
+enum { OPTIONAL = 0, REQUIRED = 1 };
+
+struct message;
+
+/* One member of a C struct and its JSON form. Array elements are described by a field at
+ * offset 0 of the element. An absent optional field decodes as zero / NULL / `fallback`. */
+typedef struct field {
+    const char *name;
+    field_kind kind;
+    size_t offset;
+    int required;
+    size_t count_offset;          /* F_LABELS, F_ARRAY: where the element count lives */
+    int64_t min;                  /* F_INT, F_INT64: smallest accepted value */
+    const char *fallback;         /* F_STRING: value when absent */
+    const char *const *allowed;   /* F_STRING: NULL-terminated list of accepted values */
+    const struct field *element;  /* F_ARRAY */
+    const struct message *object; /* F_OBJECT */
+} field;
+
+typedef struct message {
+    size_t size;
+    const field *fields;
+    size_t n_fields;
+} message;
+
+/* ---- decoding ---- */
+
+static int fail_at(char *err, size_t err_len, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail_at(char *err, size_t err_len, const char *path, const char *fmt, ...)
+{
+    int n = snprintf(err, err_len, "%s: ", path[0] ? path : "body");
+    if (n >= 0 && (size_t)n < err_len) {
+        va_list args;
+        va_start(args, fmt);
+        vsnprintf(err + n, err_len - (size_t)n, fmt, args);
+        va_end(args);
+    }
+    return -1;
+}
+
+static void *member(void *base, size_t offset) { return (char *)base + offset; }
+
+/* Array members have many pointer types (probe_frame *, int64_t *, ...): move them as bytes. */
+static void *load_pointer(const void *base, size_t offset)
+{
+    void *p;
+    memcpy(&p, (const char *)base + offset, sizeof p);
+    return p;
+}
+
+static void store_pointer(void *base, size_t offset, void *p)
+{
+    memcpy((char *)base + offset, &p, sizeof p);
+}
+
+static size_t element_size(const field *f)
+{
+    switch (f->kind) {
+    case F_STRING: return sizeof(char *);
+    case F_INT:
+    case F_BOOL: return sizeof(int);
+    case F_INT64: return sizeof(int64_t);
+    case F_ADDRESS: return sizeof(uint64_t);
+    case F_OBJECT: return f->object->size;
+    case F_LABELS:
+    case F_ARRAY: break; /* never array elements */
+    }
+    abort();
+}
+
+static int decode_message(const message *m, const cJSON *json, void *base, const char *path,
+                          char *err, size_t err_len);
+static int decode_field(const field *f, const cJSON *item, void *base, const char *path,
+                        char *err, size_t err_len);
+
+static int decode_integer(const field *f, const cJSON *item, void *dst, const char *path,
+                          char *err, size_t err_len)
+{
+    int64_t max = f->kind == F_INT ? INT_MAX : PROBE_MAX_INTEGER;
+    double d = item->valuedouble;
+    if (!cJSON_IsNumber(item))
+        return fail_at(err, err_len, path, "expected an integer");
+    if (!(d >= (double)f->min))
+        return fail_at(err, err_len, path, "expected an integer >= %" PRId64, f->min);
+    if (d > (double)max)
+        return fail_at(err, err_len, path, "expected an integer <= %" PRId64, max);
+    if (d != (double)(int64_t)d)
+        return fail_at(err, err_len, path, "expected an integer");
+    if (f->kind == F_INT)
+        *(int *)dst = (int)d;
+    else
+        *(int64_t *)dst = (int64_t)d;
+    return 0;
+}
+
+static int parse_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static int decode_address(const cJSON *item, uint64_t *dst, const char *path, char *err,
+                          size_t err_len)
+{
+    const char *s = cJSON_IsString(item) ? item->valuestring : "";
+    size_t len = strlen(s);
+    size_t digits = len > 2 ? len - 2 : 0;
+    uint64_t value = 0;
+    bool ok = s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && digits >= 1 && digits <= 16;
+    for (size_t i = 0; ok && i < digits; i++) {
+        int digit = parse_hex_digit(s[2 + i]);
+        ok = digit >= 0;
+        value = value << 4 | (uint64_t)(ok ? digit : 0);
+    }
+    if (!ok)
+        return fail_at(err, err_len, path, "expected a hex address string like \"0x401136\"");
+    *dst = value;
+    return 0;
+}
+
+static char *dup_or_fail(const char *s, const char *path, char *err, size_t err_len)
+{
+    char *copy = strdup(s);
+    if (!copy)
+        fail_at(err, err_len, path, "out of memory");
+    return copy;
+}
+
+static int decode_string(const field *f, const cJSON *item, char **dst, const char *path,
+                         char *err, size_t err_len)
+{
+    if (!cJSON_IsString(item))
+        return fail_at(err, err_len, path, "expected a string");
+    if (f->allowed) {
+        const char *const *a = f->allowed;
+        while (*a && strcmp(*a, item->valuestring) != 0)
+            a++;
+        if (!*a) {
+            char choices[128] = "";
+            for (a = f->allowed; *a; a++)
+                snprintf(choices + strlen(choices), sizeof choices - strlen(choices),
+                         "%s\"%s\"", a == f->allowed ? "" : ", ", *a);
+            return fail_at(err, err_len, path, "expected one of %s", choices);
+        }
+    }
+    *dst = dup_or_fail(item->valuestring, path, err, err_len);
+    return *dst ? 0 : -1;
+}
+
+static size_t count_of(const field *f, const void *base)
+{
+    return *(const size_t *)((const char *)base + f->count_offset);
+}
+
+/* Allocates a zeroed array of `n` elements of `size` bytes into *out (NULL when n is 0) and
+ * publishes it with its count before any element is decoded, so that freeing a half-decoded
+ * array is always safe. */
+static int alloc_array(void *base, const field *f, size_t n, size_t size, void **out,
+                       const char *path, char *err, size_t err_len)
+{
+    *out = NULL;
+    if (n == 0)
+        return 0;
+    if (!(*out = calloc(n, size)))
+        return fail_at(err, err_len, path, "out of memory");
+    store_pointer(base, f->offset, *out);
+    *(size_t *)member(base, f->count_offset) = n;
+    return 0;
+}
+
+static int decode_labels(const field *f, const cJSON *item, void *base, const char *path,
+                         char *err, size_t err_len)
+{
+    if (!cJSON_IsObject(item))
+        return fail_at(err, err_len, path, "expected an object of strings");
+    void *memory;
+    if (alloc_array(base, f, (size_t)cJSON_GetArraySize(item), sizeof(probe_label), &memory,
+                    path, err, err_len) != 0)
+        return -1;
+    probe_label *labels = memory;
+    size_t i = 0;
+    for (const cJSON *entry = item->child; entry; entry = entry->next, i++) {
+        char entry_path[PATH_MAX_LEN];
+        snprintf(entry_path, sizeof entry_path, "%s.%s", path, entry->string);
+        if (!cJSON_IsString(entry))
+            return fail_at(err, err_len, entry_path, "expected a string");
+        if (!(labels[i].key = dup_or_fail(entry->string, entry_path, err, err_len)) ||
+            !(labels[i].value = dup_or_fail(entry->valuestring, entry_path, err, err_len)))
+            return -1;
+    }
+    return 0;
+}
+
+static int decode_array(const field *f, const cJSON *item, void *base, const char *path,
+                        char *err, size_t err_len)
+{
+    if (!cJSON_IsArray(item))
+        return fail_at(err, err_len, path, "expected an array");
+    size_t size = element_size(f->element);
+    void *memory;
+    if (alloc_array(base, f, (size_t)cJSON_GetArraySize(item), size, &memory, path, err,
+                    err_len) != 0)
+        return -1;
+    char *elements = memory;
+    size_t i = 0;
+    for (const cJSON *entry = item->child; entry; entry = entry->next, i++) {
+        char entry_path[PATH_MAX_LEN];
+        snprintf(entry_path, sizeof entry_path, "%s[%zu]", path, i);
+        if (decode_field(f->element, entry, elements + i * size, entry_path, err, err_len) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int decode_field(const field *f, const cJSON *item, void *base, const char *path,
+                        char *err, size_t err_len)
+{
+    void *dst = member(base, f->offset);
+    switch (f->kind) {
+    case F_STRING: return decode_string(f, item, dst, path, err, err_len);
+    case F_INT:
+    case F_INT64: return decode_integer(f, item, dst, path, err, err_len);
+    case F_BOOL:
+        if (!cJSON_IsBool(item))
+            return fail_at(err, err_len, path, "expected true or false");
+        *(int *)dst = cJSON_IsTrue(item);
+        return 0;
+    case F_ADDRESS: return decode_address(item, dst, path, err, err_len);
+    case F_LABELS: return decode_labels(f, item, base, path, err, err_len);
+    case F_ARRAY: return decode_array(f, item, base, path, err, err_len);
+    case F_OBJECT: return decode_message(f->object, item, dst, path, err, err_len);
+    }
+    abort();
+}
+
+static int decode_message(const message *m, const cJSON *json, void *base, const char *path,
+                          char *err, size_t err_len)
+{
+    if (!cJSON_IsObject(json))
+        return fail_at(err, err_len, path, "expected an object");
+    for (size_t i = 0; i < m->n_fields; i++) {
+        const field *f = &m->fields[i];
+        char field_path[PATH_MAX_LEN];
+        snprintf(field_path, sizeof field_path, "%s%s%s", path, path[0] ? "." : "", f->name);
+        const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, f->name);
+        if (item && !(cJSON_IsNull(item) && !f->required)) {
+            if (decode_field(f, item, base, field_path, err, err_len) != 0)
+                return -1;
+        } else if (f->required) {
+            return fail_at(err, err_len, field_path, "missing required field");
+        } else if (f->fallback) {
+            char **dst = member(base, f->offset);
+            if (!(*dst = dup_or_fail(f->fallback, field_path, err, err_len)))
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- freeing ---- */
+
+static void free_message(const message *m, void *base);
+
+static void free_field(const field *f, void *base)
+{
+    void *dst = member(base, f->offset);
+    switch (f->kind) {
+    case F_STRING: free(*(char **)dst); break;
+    case F_LABELS: {
+        probe_label *labels = *(probe_label **)dst;
+        for (size_t i = 0; i < count_of(f, base); i++) {
+            free(labels[i].key);
+            free(labels[i].value);
+        }
+        free(labels);
+        break;
+    }
+    case F_ARRAY: {
+        char *elements = load_pointer(base, f->offset);
+        for (size_t i = 0; i < count_of(f, base); i++)
+            free_field(f->element, elements + i * element_size(f->element));
+        free(elements);
+        break;
+    }
+    case F_OBJECT: free_message(f->object, dst); break;
+    case F_INT:
+    case F_INT64:
+    case F_BOOL:
+    case F_ADDRESS: break;
+    }
+}
+
+static void free_message(const message *m, void *base)
+{
+    for (size_t i = 0; i < m->n_fields; i++)
+        free_field(&m->fields[i], base);
+    memset(base, 0, m->size);
+}
+
+static int decode_root(const message *m, const cJSON *json, void *out, char *err,
+                       size_t err_len)
+{
+    memset(out, 0, m->size);
+    if (decode_message(m, json, out, "", err, err_len) == 0)
+        return 0;
+    free_message(m, out);
+    return -1;
+}
+
+/* ---- encoding ---- */
+
+static cJSON *encode_message(const message *m, const void *base);
+
+static cJSON *encode_value(const field *f, const void *base)
+{
+    const void *src = (const char *)base + f->offset;
+    switch (f->kind) {
+    case F_STRING: {
+        const char *s = *(char *const *)src;
+        return cJSON_CreateString(s ? s : "");
+    }
+    case F_INT: return cJSON_CreateNumber(*(const int *)src);
+    case F_INT64: return cJSON_CreateNumber((double)*(const int64_t *)src);
+    case F_BOOL: return cJSON_CreateBool(*(const int *)src);
+    case F_ADDRESS: {
+        char hex[19];
+        snprintf(hex, sizeof hex, "0x%" PRIx64, *(const uint64_t *)src);
+        return cJSON_CreateString(hex);
+    }
+    case F_LABELS: {
+        const probe_label *labels = *(probe_label *const *)src;
+        cJSON *object = cJSON_CreateObject();
+        for (size_t i = 0; object && i < count_of(f, base); i++) {
+            if (!cJSON_AddStringToObject(object, labels[i].key ? labels[i].key : "",
+                                         labels[i].value ? labels[i].value : "")) {
+                cJSON_Delete(object);
+                object = NULL;
+            }
+        }
+        return object;
+    }
+    case F_ARRAY: {
+        const char *elements = load_pointer(base, f->offset);
+        cJSON *array = cJSON_CreateArray();
+        for (size_t i = 0; array && i < count_of(f, base); i++) {
+            cJSON *item = encode_value(f->element, elements + i * element_size(f->element));
+            if (!item || !cJSON_AddItemToArray(array, item)) {
+                cJSON_Delete(item);
+                cJSON_Delete(array);
+                array = NULL;
+            }
+        }
+        return array;
+    }
+    case F_OBJECT: return encode_message(f->object, src);
+    }
+    abort();
+}
+
+/* Optional strings that are NULL are left out; a NULL required string is sent as "". */
+static cJSON *encode_message(const message *m, const void *base)
+{
+    cJSON *json = cJSON_CreateObject();
+    for (size_t i = 0; json && i < m->n_fields; i++) {
+        const field *f = &m->fields[i];
+        if (f->kind == F_STRING && !f->required &&
+            !*(char *const *)((const char *)base + f->offset))
+            continue;
+        cJSON *item = encode_value(f, base);
+        if (!item || !cJSON_AddItemToObject(json, f->name, item)) {
+            cJSON_Delete(item);
+            cJSON_Delete(json);
+            json = NULL;
+        }
+    }
+    return json;
+}
+
+/* ---- the messages ---- */
+
+#define FIELD(T, member_, json_name, kind_, presence) \
+    .name = json_name, .kind = kind_, .offset = offsetof(T, member_), .required = presence
+#define COUNTED_BY(T, count) .count_offset = offsetof(T, count)
+#define MESSAGE(T, table) { sizeof(T), table, sizeof table / sizeof table[0] }
+
+static const field int64_element = { .kind = F_INT64 };
+
+static const field hello_fields[] = {
+    { FIELD(probe_hello, pod, "pod", F_STRING, REQUIRED) },
+    { FIELD(probe_hello, namespace_, "namespace", F_STRING, REQUIRED) },
+    { FIELD(probe_hello, labels, "labels", F_LABELS, OPTIONAL), COUNTED_BY(probe_hello, n_labels) },
+    { FIELD(probe_hello, pid, "pid", F_INT, REQUIRED), .min = 1 },
+    { FIELD(probe_hello, hostname, "hostname", F_STRING, OPTIONAL) },
+    { FIELD(probe_hello, exe, "exe", F_STRING, REQUIRED) },
+    { FIELD(probe_hello, build_id, "build_id", F_STRING, REQUIRED) },
+    { FIELD(probe_hello, start_time_ms, "start_time_ms", F_INT64, OPTIONAL) },
+    { FIELD(probe_hello, probe_version, "probe_version", F_STRING, REQUIRED) },
+};
+static const message hello_message = MESSAGE(probe_hello, hello_fields);
+
+static const char *const bp_modes[] = { "stop", "snapshot", NULL };
+static const field bp_spec_fields[] = {
+    { FIELD(probe_bp_spec, id, "id", F_INT64, REQUIRED) },
+    { FIELD(probe_bp_spec, source, "source", F_STRING, REQUIRED) },
+    { FIELD(probe_bp_spec, line, "line", F_INT, REQUIRED), .min = 1 },
+    { FIELD(probe_bp_spec, mode, "mode", F_STRING, OPTIONAL), .fallback = "stop",
+      .allowed = bp_modes },
+};
+static const message bp_spec_message = MESSAGE(probe_bp_spec, bp_spec_fields);
+static const field bp_spec_element = { .kind = F_OBJECT, .object = &bp_spec_message };
+
+static const field bp_set_fields[] = {
+    { FIELD(probe_bp_set, breakpoints, "breakpoints", F_ARRAY, REQUIRED),
+      COUNTED_BY(probe_bp_set, n), .element = &bp_spec_element },
+};
+static const message bp_set_message = MESSAGE(probe_bp_set, bp_set_fields);
+
+static const field bp_clear_fields[] = {
+    { FIELD(probe_bp_clear, ids, "ids", F_ARRAY, REQUIRED), COUNTED_BY(probe_bp_clear, n),
+      .element = &int64_element },
+};
+static const message bp_clear_message = MESSAGE(probe_bp_clear, bp_clear_fields);
+
+static const field location_fields[] = {
+    { FIELD(probe_location, address, "address", F_ADDRESS, REQUIRED) },
+    { FIELD(probe_location, function, "function", F_STRING, OPTIONAL) },
+    { FIELD(probe_location, file, "file", F_STRING, OPTIONAL) },
+    { FIELD(probe_location, line, "line", F_INT, OPTIONAL) },
+};
+static const message location_message = MESSAGE(probe_location, location_fields);
+static const field location_element = { .kind = F_OBJECT, .object = &location_message };
+
+static const field bp_state_fields[] = {
+    { FIELD(probe_bp_state, id, "id", F_INT64, REQUIRED) },
+    { FIELD(probe_bp_state, verified, "verified", F_BOOL, REQUIRED) },
+    { FIELD(probe_bp_state, message, "message", F_STRING, OPTIONAL) },
+    { FIELD(probe_bp_state, locations, "locations", F_ARRAY, OPTIONAL),
+      COUNTED_BY(probe_bp_state, n_locations), .element = &location_element },
+};
+static const message bp_state_message = MESSAGE(probe_bp_state, bp_state_fields);
+static const field bp_state_element = { .kind = F_OBJECT, .object = &bp_state_message };
+
+static const field bp_result_fields[] = {
+    { FIELD(probe_bp_result, breakpoints, "breakpoints", F_ARRAY, REQUIRED),
+      COUNTED_BY(probe_bp_result, n), .element = &bp_state_element },
+};
+static const message bp_result_message = MESSAGE(probe_bp_result, bp_result_fields);
+
+static const field thread_fields[] = {
+    { FIELD(probe_thread, tid, "tid", F_INT, REQUIRED), .min = 1 },
+    { FIELD(probe_thread, name, "name", F_STRING, REQUIRED) },
+};
+static const message thread_message = MESSAGE(probe_thread, thread_fields);
+static const field thread_element = { .kind = F_OBJECT, .object = &thread_message };
+
+static const field stopped_fields[] = {
+    { FIELD(probe_stopped, reason, "reason", F_STRING, REQUIRED) },
+    { FIELD(probe_stopped, tid, "tid", F_INT, REQUIRED), .min = 1 },
+    { FIELD(probe_stopped, breakpoint_ids, "breakpoint_ids", F_ARRAY, OPTIONAL),
+      COUNTED_BY(probe_stopped, n_breakpoint_ids), .element = &int64_element },
+    { FIELD(probe_stopped, all_threads_stopped, "all_threads_stopped", F_BOOL, OPTIONAL) },
+    { FIELD(probe_stopped, threads, "threads", F_ARRAY, OPTIONAL),
+      COUNTED_BY(probe_stopped, n_threads), .element = &thread_element },
+};
+static const message stopped_message = MESSAGE(probe_stopped, stopped_fields);
+
+static const field stack_request_fields[] = {
+    { FIELD(probe_stack_request, tid, "tid", F_INT, REQUIRED), .min = 1 },
+    { FIELD(probe_stack_request, start_frame, "start_frame", F_INT, OPTIONAL) },
+    { FIELD(probe_stack_request, levels, "levels", F_INT, OPTIONAL) },
+};
+static const message stack_request_message = MESSAGE(probe_stack_request, stack_request_fields);
+
+static const field frame_fields[] = {
+    { FIELD(probe_frame, pc, "pc", F_ADDRESS, REQUIRED) },
+    { FIELD(probe_frame, function, "function", F_STRING, OPTIONAL) },
+    { FIELD(probe_frame, file, "file", F_STRING, OPTIONAL) },
+    { FIELD(probe_frame, line, "line", F_INT, OPTIONAL) },
+    { FIELD(probe_frame, module, "module", F_STRING, OPTIONAL) },
+};
+static const message frame_message = MESSAGE(probe_frame, frame_fields);
+static const field frame_element = { .kind = F_OBJECT, .object = &frame_message };
+
+static const field stack_reply_fields[] = {
+    { FIELD(probe_stack_reply, frames, "frames", F_ARRAY, REQUIRED),
+      COUNTED_BY(probe_stack_reply, n), .element = &frame_element },
+    { FIELD(probe_stack_reply, total_frames, "total_frames", F_INT, REQUIRED) },
+};
+static const message stack_reply_message = MESSAGE(probe_stack_reply, stack_reply_fields);
+
+static const field continue_fields[] = {
+    { FIELD(probe_continue, tid, "tid", F_INT, OPTIONAL) },
+};
+static const message continue_message = MESSAGE(probe_continue, continue_fields);
+
+static const field heartbeat_fields[] = {
+    { FIELD(probe_heartbeat, time_ms, "time_ms", F_INT64, REQUIRED) },
+};
+static const message heartbeat_message = MESSAGE(probe_heartbeat, heartbeat_fields);
+
+#define PROBE_DEFINE_CODEC(T, desc)                                                        \
+    cJSON *T##_to_json(const T *m) { return encode_message(&desc, m); }                    \
+    int T##_from_json(const cJSON *json, T *out, char *err, size_t err_len)                \
+    {                                                                                      \
+        return decode_root(&desc, json, out, err, err_len);                                \
+    }                                                                                      \
+    void T##_free(T *m) { free_message(&desc, m); }
+
+PROBE_DEFINE_CODEC(probe_hello, hello_message)
+PROBE_DEFINE_CODEC(probe_bp_set, bp_set_message)
+PROBE_DEFINE_CODEC(probe_bp_clear, bp_clear_message)
+PROBE_DEFINE_CODEC(probe_bp_result, bp_result_message)
+PROBE_DEFINE_CODEC(probe_stopped, stopped_message)
+PROBE_DEFINE_CODEC(probe_stack_request, stack_request_message)
+PROBE_DEFINE_CODEC(probe_stack_reply, stack_reply_message)
+PROBE_DEFINE_CODEC(probe_continue, continue_message)
+PROBE_DEFINE_CODEC(probe_heartbeat, heartbeat_message)
+
+void probe_bp_state_free(probe_bp_state *m) { free_message(&bp_state_message, m); }

@@ -1,0 +1,370 @@
+/* Breakpoint fan-out (see breakpoints.h): diffing a source's breakpoints, one breakpoints.set /
+ * breakpoints.clear per probe, and merging the probes' answers into one DAP state per breakpoint. */
+#include "breakpoints.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "log.h"
+#include "probe_link.h"
+
+static int64_t next_bp_id = 1;
+
+/* One round of breakpoints.set to several probes, answered (or evented) when all replied. */
+typedef struct bp_batch {
+    uint64_t session_id;
+    bool has_ref;            /* answer a setBreakpoints request... */
+    dap_request_ref ref;
+    bool send_events;        /* ...or report each breakpoint with a "breakpoint" event */
+    int outstanding;
+    int64_t *ids;            /* the breakpoints concerned, in DAP order */
+    size_t n_ids;
+} bp_batch;
+
+typedef struct bp_reply_ctx {
+    bp_batch *batch;
+    uint64_t probe_id;
+    char probe_name[96];
+} bp_reply_ctx;
+
+static session_bp *find_bp(const dap_session *s, int64_t id)
+{
+    for (session_bp *b = s ? s->breakpoints : NULL; b; b = b->next)
+        if (b->id == id)
+            return b;
+    return NULL;
+}
+
+bool breakpoints_owned(const dap_session *s, int64_t id)
+{
+    return find_bp(s, id) != NULL;
+}
+
+static void free_bp(session_bp *b)
+{
+    free(b->ide_path);
+    free(b->build_path);
+    free(b->mode);
+    free(b->bound);
+    free(b->failure);
+    free(b);
+}
+
+static bool unbind(session_bp *b, uint64_t probe_id)
+{
+    for (size_t i = 0; i < b->n_bound; i++) {
+        if (b->bound[i] == probe_id) {
+            b->bound[i] = b->bound[--b->n_bound];
+            return true;
+        }
+    }
+    return false;
+}
+
+static void bind(session_bp *b, uint64_t probe_id)
+{
+    for (size_t i = 0; i < b->n_bound; i++)
+        if (b->bound[i] == probe_id)
+            return;
+    if (b->n_bound == b->cap_bound) {
+        size_t cap = b->cap_bound ? b->cap_bound * 2 : 4;
+        uint64_t *grown = realloc(b->bound, cap * sizeof *grown);
+        if (!grown)
+            return;
+        b->bound = grown;
+        b->cap_bound = cap;
+    }
+    b->bound[b->n_bound++] = probe_id;
+}
+
+static void set_failure(session_bp *b, const char *probe_name, const char *why)
+{
+    free(b->failure);
+    size_t len = strlen(probe_name) + strlen(why) + 3;
+    b->failure = malloc(len);
+    if (b->failure)
+        snprintf(b->failure, len, "%s: %s", probe_name, why);
+}
+
+static cJSON *bp_to_dap(const session_bp *b)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)b->id);
+    cJSON_AddBoolToObject(o, "verified", b->n_bound > 0);
+    char msg[400];
+    if (b->n_bound == 0)
+        snprintf(msg, sizeof msg, "%s", b->failure ? b->failure : "no process matching the selector yet");
+    else if (b->failure)
+        snprintf(msg, sizeof msg, "armed in %zu process%s; not in %s", b->n_bound, b->n_bound == 1 ? "" : "es",
+                 b->failure);
+    else
+        snprintf(msg, sizeof msg, "armed in %zu process%s", b->n_bound, b->n_bound == 1 ? "" : "es");
+    cJSON_AddStringToObject(o, "message", msg);
+    cJSON_AddNumberToObject(o, "line", b->line);
+    cJSON *src = cJSON_AddObjectToObject(o, "source");
+    const char *base = strrchr(b->ide_path, '/');
+    cJSON_AddStringToObject(src, "name", base ? base + 1 : b->ide_path);
+    cJSON_AddStringToObject(src, "path", b->ide_path);
+    return o;
+}
+
+static void finish_batch(bp_batch *batch)
+{
+    dap_session *s = dap_session_find(batch->session_id);
+    if (s && batch->has_ref) {
+        cJSON *body = cJSON_CreateObject();
+        cJSON *list = cJSON_AddArrayToObject(body, "breakpoints");
+        for (size_t i = 0; i < batch->n_ids; i++) {
+            session_bp *b = find_bp(s, batch->ids[i]);
+            if (b)
+                cJSON_AddItemToArray(list, bp_to_dap(b));
+        }
+        dap_respond(&batch->ref, true, NULL, body);
+    } else if (s && batch->send_events) {
+        for (size_t i = 0; i < batch->n_ids; i++) {
+            session_bp *b = find_bp(s, batch->ids[i]);
+            if (!b)
+                continue;
+            cJSON *body = cJSON_CreateObject();
+            cJSON_AddStringToObject(body, "reason", "changed");
+            cJSON_AddItemToObject(body, "breakpoint", bp_to_dap(b));
+            dap_send_event(s, "breakpoint", body);
+        }
+    }
+    free(batch->ids);
+    free(batch);
+}
+
+static void on_set_reply(void *ctx_ptr, probe_peer *peer, const cJSON *result, const char *error)
+{
+    bp_reply_ctx *ctx = ctx_ptr;
+    bp_batch *batch = ctx->batch;
+    dap_session *s = dap_session_find(batch->session_id);
+    probe_bp_result res = { 0 };
+    char err[200] = "";
+    if (result && probe_bp_result_from_json(result, &res, err, sizeof err) != 0)
+        error = err;
+    for (size_t i = 0; s && i < batch->n_ids; i++) {
+        session_bp *b = find_bp(s, batch->ids[i]);
+        if (!b)
+            continue;
+        const probe_bp_state *st = NULL;
+        for (size_t j = 0; !error && j < res.n; j++)
+            if (res.breakpoints[j].id == b->id)
+                st = &res.breakpoints[j];
+        if (st && st->verified) {
+            bind(b, ctx->probe_id);
+        } else {
+            unbind(b, ctx->probe_id);
+            set_failure(b, ctx->probe_name,
+                        error ? error : st && st->message ? st->message : "the probe did not report it");
+        }
+    }
+    probe_bp_result_free(&res);
+    free(ctx);
+    if (--batch->outstanding == 0)
+        finish_batch(batch);
+}
+
+static void on_clear_reply(void *ctx, probe_peer *peer, const cJSON *result, const char *error)
+{
+    if (error)
+        log_warn("clearing breakpoints: %s", error);
+}
+
+static cJSON *specs_json(const dap_session *s, const int64_t *ids, size_t n)
+{
+    probe_bp_set set = { calloc(n ? n : 1, sizeof(probe_bp_spec)), 0 };
+    if (!set.breakpoints)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const session_bp *b = find_bp(s, ids[i]);
+        if (b)
+            set.breakpoints[set.n++] = (probe_bp_spec){ b->id, b->build_path, b->line, b->mode };
+    }
+    cJSON *json = probe_bp_set_to_json(&set);
+    free(set.breakpoints); /* the strings belong to the session's breakpoints */
+    return json;
+}
+
+/* Sends ids to every probe the session sees (or only `only`), then finishes the batch. */
+static void fan_out(dap_session *s, bp_batch *batch, probe_peer *only)
+{
+    batch->outstanding = 1; /* held until every request is out, so no reply finishes it early */
+    for (probe_peer *p = fleet_first(); p; p = p->next) {
+        if ((only && p != only) || !dap_session_sees(s, p))
+            continue;
+        bp_reply_ctx *ctx = calloc(1, sizeof *ctx);
+        cJSON *body = ctx ? specs_json(s, batch->ids, batch->n_ids) : NULL;
+        if (!body) {
+            free(ctx);
+            continue;
+        }
+        ctx->batch = batch;
+        ctx->probe_id = p->id;
+        fleet_display_name(p, ctx->probe_name, sizeof ctx->probe_name);
+        batch->outstanding++;
+        probe_link_request(p, PMSG_BREAKPOINTS_SET, body, on_set_reply, ctx);
+    }
+    if (--batch->outstanding == 0)
+        finish_batch(batch);
+}
+
+static void send_clear(dap_session *s, const int64_t *ids, size_t n)
+{
+    if (n == 0)
+        return;
+    probe_bp_clear clear = { (int64_t *)ids, n };
+    for (probe_peer *p = fleet_first(); p; p = p->next) {
+        if (!dap_session_sees(s, p))
+            continue;
+        cJSON *body = probe_bp_clear_to_json(&clear);
+        if (body)
+            probe_link_request(p, PMSG_BREAKPOINTS_CLEAR, body, on_clear_reply, NULL);
+    }
+}
+
+static bp_batch *new_batch(const dap_session *s, size_t max_ids)
+{
+    bp_batch *batch = calloc(1, sizeof *batch);
+    if (!batch)
+        return NULL;
+    batch->ids = calloc(max_ids ? max_ids : 1, sizeof *batch->ids);
+    if (!batch->ids) {
+        free(batch);
+        return NULL;
+    }
+    batch->session_id = s->id;
+    return batch;
+}
+
+static session_bp *new_bp(dap_session *s, const char *ide_path, int line)
+{
+    session_bp *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->id = next_bp_id++;
+    b->ide_path = strdup(ide_path);
+    b->build_path = source_map_to_build(&s->map, ide_path);
+    b->mode = strdup("stop");
+    b->line = line;
+    if (!b->ide_path || !b->build_path || !b->mode) {
+        free_bp(b);
+        return NULL;
+    }
+    return b;
+}
+
+void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const char *ide_path,
+                            const cJSON *requested)
+{
+    size_t n_req = cJSON_IsArray(requested) ? (size_t)cJSON_GetArraySize(requested) : 0;
+    for (size_t i = 0; i < n_req; i++) {
+        const cJSON *line = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(requested, (int)i), "line");
+        if (!cJSON_IsNumber(line) || line->valuedouble < 1) {
+            dap_respond_error(ref, "setBreakpoints: breakpoints[%zu].line must be a positive integer", i);
+            return;
+        }
+    }
+    /* Take this file's breakpoints out of the session list; keep those whose line is requested. */
+    session_bp *old = NULL, **tail = &s->breakpoints;
+    while (*tail) {
+        session_bp *b = *tail;
+        if (strcmp(b->ide_path, ide_path) == 0) {
+            *tail = b->next;
+            b->next = old;
+            old = b;
+        } else {
+            tail = &b->next;
+        }
+    }
+    bp_batch *batch = new_batch(s, n_req);
+    if (!batch) {
+        dap_respond_error(ref, "out of memory");
+        return;
+    }
+    batch->has_ref = true;
+    batch->ref = *ref;
+    for (size_t i = 0; i < n_req; i++) {
+        int line = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(requested, (int)i), "line")->valueint;
+        session_bp *b = NULL;
+        for (session_bp **pp = &old; *pp; pp = &(*pp)->next) {
+            if ((*pp)->line == line) {
+                b = *pp;
+                *pp = b->next;
+                break;
+            }
+        }
+        if (!b)
+            b = new_bp(s, ide_path, line);
+        if (!b)
+            continue;
+        b->next = NULL;
+        *tail = b;
+        tail = &b->next;
+        batch->ids[batch->n_ids++] = b->id;
+    }
+    size_t n_removed = 0;
+    for (session_bp *b = old; b; b = b->next)
+        n_removed++;
+    int64_t *removed = calloc(n_removed ? n_removed : 1, sizeof *removed);
+    size_t i = 0;
+    while (old) {
+        session_bp *b = old;
+        old = b->next;
+        if (removed)
+            removed[i++] = b->id;
+        free_bp(b);
+    }
+    if (removed)
+        send_clear(s, removed, i);
+    free(removed);
+    fan_out(s, batch, NULL);
+}
+
+void breakpoints_probe_joined(dap_session *s, probe_peer *p)
+{
+    size_t n = 0;
+    for (session_bp *b = s->breakpoints; b; b = b->next)
+        n++;
+    if (n == 0)
+        return;
+    bp_batch *batch = new_batch(s, n);
+    if (!batch)
+        return;
+    batch->send_events = true;
+    for (session_bp *b = s->breakpoints; b; b = b->next)
+        batch->ids[batch->n_ids++] = b->id;
+    fan_out(s, batch, p);
+}
+
+void breakpoints_probe_left(dap_session *s, const probe_peer *p)
+{
+    for (session_bp *b = s->breakpoints; b; b = b->next) {
+        if (!unbind(b, p->id))
+            continue;
+        cJSON *body = cJSON_CreateObject();
+        cJSON_AddStringToObject(body, "reason", "changed");
+        cJSON_AddItemToObject(body, "breakpoint", bp_to_dap(b));
+        dap_send_event(s, "breakpoint", body);
+    }
+}
+
+void breakpoints_remove_all(dap_session *s)
+{
+    size_t n = 0;
+    for (session_bp *b = s->breakpoints; b; b = b->next)
+        n++;
+    int64_t *ids = calloc(n ? n : 1, sizeof *ids);
+    size_t i = 0;
+    while (s->breakpoints) {
+        session_bp *b = s->breakpoints;
+        s->breakpoints = b->next;
+        if (ids)
+            ids[i++] = b->id;
+        free_bp(b);
+    }
+    if (ids)
+        send_clear(s, ids, i);
+    free(ids);
+}

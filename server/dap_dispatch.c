@@ -1,0 +1,45 @@
+/* Routes each DAP request to its handler in server/dap_handlers/ (one file per request).
+ * Adding a request means adding one file and one line to the table below. */
+#include "dap_dispatch.h"
+
+#include <string.h>
+#include "dap_handlers/handlers.h"
+
+static const struct {
+    const char *command;
+    dap_handler_fn handler;
+} handlers[] = {
+    { "initialize", dap_handle_initialize },
+    { "attach", dap_handle_attach },
+    { "setBreakpoints", dap_handle_set_breakpoints },
+    { "configurationDone", dap_handle_configuration_done },
+    { "threads", dap_handle_threads },
+    { "stackTrace", dap_handle_stack_trace },
+    { "continue", dap_handle_continue },
+    { "disconnect", dap_handle_disconnect },
+    { "podbug/pods", dap_handle_pods },
+};
+
+void dap_dispatch(dap_session *s, const cJSON *request)
+{
+    dap_request_ref ref = dap_request_ref_of(s, request);
+    const cJSON *args = cJSON_GetObjectItemCaseSensitive(request, "arguments");
+    cJSON *empty = NULL;
+    if (args && !cJSON_IsObject(args)) {
+        dap_respond_error(&ref, "%s: \"arguments\" must be an object", ref.command);
+        return;
+    }
+    if (!args)
+        args = empty = cJSON_CreateObject();
+    bool found = false;
+    for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++) {
+        if (strcmp(handlers[i].command, ref.command) == 0) {
+            handlers[i].handler(s, &ref, args);
+            found = true;
+            break;
+        }
+    }
+    if (!found)
+        dap_respond_error(&ref, "podbug does not support the request '%s'", ref.command);
+    cJSON_Delete(empty);
+}

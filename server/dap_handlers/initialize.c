@@ -1,0 +1,21 @@
+/* DAP "initialize": answers with podbug's capabilities. Only what podbug really supports is
+ * announced; each later capability is switched on by the change that implements it. */
+#include "handlers.h"
+
+void dap_handle_initialize(dap_session *s, const dap_request_ref *ref, const cJSON *args)
+{
+    if (s->initialized) {
+        dap_respond_error(ref, "initialize was already sent on this connection");
+        return;
+    }
+    s->initialized = true;
+    cJSON *caps = cJSON_CreateObject();
+    cJSON_AddBoolToObject(caps, "supportsConfigurationDoneRequest", true);
+    cJSON_AddBoolToObject(caps, "supportsConditionalBreakpoints", false);
+    cJSON_AddBoolToObject(caps, "supportsTerminateRequest", false);
+    cJSON_AddBoolToObject(caps, "supportTerminateDebuggee", false);
+    cJSON_AddBoolToObject(caps, "supportsRestartRequest", false);
+    cJSON_AddBoolToObject(caps, "supportsSingleThreadExecutionRequests", false);
+    cJSON_AddArrayToObject(caps, "exceptionBreakpointFilters");
+    dap_respond(ref, true, NULL, caps);
+}

@@ -1,0 +1,305 @@
+/* DAP sessions (see dap_session.h): validating incoming requests, numbering and sending responses
+ * and events, and translating fleet changes (a probe joins, stops, leaves) into DAP events. */
+#include "dap_session.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "breakpoints.h"
+#include "conn.h"
+#include "dap_dispatch.h"
+#include "handles.h"
+#include "log.h"
+#include "probe_link.h"
+
+static dap_session *sessions;
+static size_t session_count;
+static uint64_t next_session_id = 1;
+
+dap_session *dap_session_find(uint64_t id)
+{
+    for (dap_session *s = sessions; s; s = s->next)
+        if (s->id == id)
+            return s;
+    return NULL;
+}
+
+dap_session *dap_session_first(void)
+{
+    return sessions;
+}
+
+size_t dap_session_count(void)
+{
+    return session_count;
+}
+
+bool dap_session_sees(const dap_session *s, const probe_peer *p)
+{
+    return s->attached && !s->detached && selector_matches(&s->sel, p);
+}
+
+void dap_session_on_open(conn *c)
+{
+    dap_session *s = calloc(1, sizeof *s);
+    if (!s) {
+        conn_close(c, "out of memory");
+        return;
+    }
+    s->id = next_session_id++;
+    s->conn = c;
+    s->next_seq = 1;
+    s->stop_all = true;
+    s->next = sessions;
+    sessions = s;
+    session_count++;
+    c->owner = s;
+    log_info("DAP session %llu opened (%s from %s)", (unsigned long long)s->id, conn_kind_name(c->kind), c->peer);
+}
+
+void dap_session_on_close(conn *c)
+{
+    dap_session *s = c->owner;
+    if (!s)
+        return;
+    c->owner = NULL;
+    dap_session_detach(s, NULL);
+    for (dap_session **sp = &sessions; *sp; sp = &(*sp)->next) {
+        if (*sp == s) {
+            *sp = s->next;
+            session_count--;
+            break;
+        }
+    }
+    selector_free(&s->sel);
+    source_map_free(&s->map);
+    log_info("DAP session %llu closed", (unsigned long long)s->id);
+    free(s);
+}
+
+static void send_message(dap_session *s, cJSON *msg)
+{
+    cJSON_AddNumberToObject(msg, "seq", (double)s->next_seq++);
+    char *text = cJSON_PrintUnformatted(msg);
+    cJSON_Delete(msg);
+    if (!text)
+        return;
+    log_debug("DAP %llu <- %s", (unsigned long long)s->id, text);
+    conn_send(s->conn, text, strlen(text));
+    free(text);
+}
+
+dap_request_ref dap_request_ref_of(const dap_session *s, const cJSON *request)
+{
+    dap_request_ref ref = { s->id, 0, "" };
+    const cJSON *seq = cJSON_GetObjectItemCaseSensitive(request, "seq");
+    const cJSON *command = cJSON_GetObjectItemCaseSensitive(request, "command");
+    ref.seq = cJSON_IsNumber(seq) ? (int64_t)seq->valuedouble : 0;
+    snprintf(ref.command, sizeof ref.command, "%s", cJSON_IsString(command) ? command->valuestring : "");
+    return ref;
+}
+
+void dap_respond(const dap_request_ref *ref, bool success, const char *message, cJSON *body)
+{
+    dap_session *s = dap_session_find(ref->session_id);
+    if (!s) {
+        cJSON_Delete(body);
+        return;
+    }
+    cJSON *msg = cJSON_CreateObject();
+    cJSON_AddStringToObject(msg, "type", "response");
+    cJSON_AddNumberToObject(msg, "request_seq", (double)ref->seq);
+    cJSON_AddBoolToObject(msg, "success", success);
+    cJSON_AddStringToObject(msg, "command", ref->command);
+    if (!success) {
+        cJSON_AddStringToObject(msg, "message", message ? message : "failed");
+        if (!body) {
+            body = cJSON_CreateObject();
+            cJSON *error = cJSON_AddObjectToObject(body, "error");
+            cJSON_AddNumberToObject(error, "id", 1);
+            cJSON_AddStringToObject(error, "format", message ? message : "failed");
+            cJSON_AddBoolToObject(error, "showUser", true);
+        }
+    }
+    if (body)
+        cJSON_AddItemToObject(msg, "body", body);
+    send_message(s, msg);
+}
+
+void dap_respond_error(const dap_request_ref *ref, const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    dap_respond(ref, false, message, NULL);
+}
+
+void dap_send_event(dap_session *s, const char *event, cJSON *body)
+{
+    cJSON *msg = cJSON_CreateObject();
+    cJSON_AddStringToObject(msg, "type", "event");
+    cJSON_AddStringToObject(msg, "event", event);
+    if (body)
+        cJSON_AddItemToObject(msg, "body", body);
+    send_message(s, msg);
+}
+
+void dap_session_on_message(conn *c, const char *text, size_t len)
+{
+    dap_session *s = c->owner;
+    if (!s)
+        return;
+    log_debug("DAP %llu -> %.*s", (unsigned long long)s->id, (int)(len > 2000 ? 2000 : len), text);
+    cJSON *msg = cJSON_ParseWithLength(text, len);
+    if (!msg || !cJSON_IsObject(msg)) {
+        log_warn("DAP session %llu sent a message that is not a JSON object", (unsigned long long)s->id);
+        cJSON_Delete(msg);
+        conn_close(c, "malformed DAP message (not a JSON object)");
+        return;
+    }
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(msg, "type");
+    const cJSON *seq = cJSON_GetObjectItemCaseSensitive(msg, "seq");
+    const cJSON *command = cJSON_GetObjectItemCaseSensitive(msg, "command");
+    if (!cJSON_IsString(type) || !cJSON_IsNumber(seq)) {
+        log_warn("DAP session %llu sent a message without type or seq", (unsigned long long)s->id);
+        conn_close(c, "malformed DAP message (needs \"type\" and \"seq\")");
+    } else if (strcmp(type->valuestring, "request") != 0) {
+        log_debug("ignoring DAP %s from session %llu", type->valuestring, (unsigned long long)s->id);
+    } else if (!cJSON_IsString(command)) {
+        dap_request_ref ref = dap_request_ref_of(s, msg);
+        dap_respond_error(&ref, "a request needs a \"command\" string");
+    } else {
+        dap_dispatch(s, msg);
+    }
+    cJSON_Delete(msg);
+}
+
+/* A detach in progress: the disconnect request is answered when every resume has been confirmed. */
+typedef struct detach_ctx {
+    bool has_ref;
+    dap_request_ref ref;
+    int outstanding;
+} detach_ctx;
+
+static void detach_step_done(detach_ctx *d)
+{
+    if (--d->outstanding > 0)
+        return;
+    if (d->has_ref)
+        dap_respond(&d->ref, true, NULL, NULL);
+    free(d);
+}
+
+static void on_detach_continue_reply(void *ctx, probe_peer *p, const cJSON *result, const char *error)
+{
+    if (error)
+        log_warn("resuming after detach: %s", error);
+    else if (p)
+        fleet_clear_stop(p);
+    if (ctx)
+        detach_step_done(ctx);
+}
+
+void dap_session_detach(dap_session *s, const dap_request_ref *ref)
+{
+    if (s->detached) {
+        if (ref)
+            dap_respond(ref, true, NULL, NULL);
+        return;
+    }
+    detach_ctx *d = calloc(1, sizeof *d);
+    if (d) {
+        d->has_ref = ref != NULL;
+        if (ref)
+            d->ref = *ref;
+        d->outstanding = 1; /* held until every resume is sent */
+    }
+    breakpoints_remove_all(s);
+    for (probe_peer *p = fleet_first(); p; p = p->next) {
+        if (!dap_session_sees(s, p) || !p->stopped)
+            continue;
+        bool watched_by_other = false;
+        for (dap_session *o = sessions; o; o = o->next)
+            if (o != s && dap_session_sees(o, p))
+                watched_by_other = true;
+        if (watched_by_other)
+            continue;
+        handles_forget_frames(p->id);
+        if (d)
+            d->outstanding++;
+        probe_link_request(p, PMSG_CONTINUE, cJSON_CreateObject(), on_detach_continue_reply, d);
+    }
+    s->detached = true;
+    if (d)
+        detach_step_done(d);
+    else if (ref)
+        dap_respond(ref, true, NULL, NULL);
+}
+
+static void send_thread_event(dap_session *s, const char *reason, int thread_id)
+{
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "reason", reason);
+    cJSON_AddNumberToObject(body, "threadId", thread_id);
+    dap_send_event(s, "thread", body);
+}
+
+void dap_sessions_probe_joined(probe_peer *p)
+{
+    for (dap_session *s = sessions; s; s = s->next) {
+        if (!dap_session_sees(s, p))
+            continue;
+        send_thread_event(s, "started", handles_thread_id(p->id, p->hello.pid));
+        breakpoints_probe_joined(s, p);
+    }
+}
+
+void dap_sessions_probe_stopped(probe_peer *p)
+{
+    bool reported = false;
+    for (dap_session *s = sessions; s; s = s->next) {
+        if (!dap_session_sees(s, p))
+            continue;
+        cJSON *hit = cJSON_CreateArray();
+        for (size_t i = 0; i < p->stop.n_breakpoint_ids; i++)
+            if (breakpoints_owned(s, p->stop.breakpoint_ids[i]))
+                cJSON_AddItemToArray(hit, cJSON_CreateNumber((double)p->stop.breakpoint_ids[i]));
+        if (cJSON_GetArraySize(hit) == 0 && p->stop.n_breakpoint_ids > 0) {
+            cJSON_Delete(hit); /* another session's breakpoint */
+            continue;
+        }
+        char name[96];
+        fleet_display_name(p, name, sizeof name);
+        cJSON *body = cJSON_CreateObject();
+        cJSON_AddStringToObject(body, "reason", p->stop.reason ? p->stop.reason : "breakpoint");
+        cJSON_AddStringToObject(body, "description", name);
+        cJSON_AddNumberToObject(body, "threadId", handles_thread_id(p->id, p->stop.tid));
+        cJSON_AddBoolToObject(body, "allThreadsStopped", p->stop.all_threads_stopped != 0);
+        cJSON_AddItemToObject(body, "hitBreakpointIds", hit);
+        dap_send_event(s, "stopped", body);
+        reported = true;
+    }
+    if (!reported) {
+        log_info("no session owns the stop reported by probe %llu; resuming it", (unsigned long long)p->id);
+        fleet_clear_stop(p);
+        probe_link_request(p, PMSG_CONTINUE, cJSON_CreateObject(), on_detach_continue_reply, NULL);
+    }
+}
+
+void dap_sessions_probe_left(probe_peer *p)
+{
+    for (dap_session *s = sessions; s; s = s->next) {
+        if (!dap_session_sees(s, p))
+            continue;
+        if (p->stopped)
+            for (size_t i = 0; i < p->stop.n_threads; i++)
+                if (p->stop.threads[i].tid != p->hello.pid)
+                    send_thread_event(s, "exited", handles_thread_id(p->id, p->stop.threads[i].tid));
+        send_thread_event(s, "exited", handles_thread_id(p->id, p->hello.pid));
+        breakpoints_probe_left(s, p);
+    }
+    handles_forget_probe(p->id);
+}

@@ -1,0 +1,64 @@
+/* A DAP client session (an IDE attached to part of the fleet): its connection, sequence numbers,
+ * selector, source map and breakpoints; sending responses and events; reacting to fleet changes. */
+#ifndef PODBUG_DAP_SESSION_H
+#define PODBUG_DAP_SESSION_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "fleet.h"
+#include "selector.h"
+#include "source_map.h"
+
+struct conn;
+struct session_bp;
+
+typedef struct dap_session {
+    uint64_t id;                 /* server-unique, never reused */
+    struct conn *conn;
+    int64_t next_seq;            /* seq of the next message we send; starts at 1 */
+    bool initialized;            /* initialize answered */
+    bool attached;
+    bool configuration_done;
+    bool detached;               /* disconnect handled: breakpoints removed, processes resumed */
+    selector sel;
+    source_map map;
+    bool stop_all;
+    struct session_bp *breakpoints;
+    struct dap_session *next;
+} dap_session;
+
+/* Names a request so that it can be answered later, after its session may have gone. */
+typedef struct dap_request_ref {
+    uint64_t session_id;
+    int64_t seq;
+    char command[48];
+} dap_request_ref;
+
+void dap_session_on_open(struct conn *c);
+void dap_session_on_message(struct conn *c, const char *text, size_t len);
+void dap_session_on_close(struct conn *c);
+
+dap_session *dap_session_find(uint64_t id);
+dap_session *dap_session_first(void);
+size_t dap_session_count(void);
+bool dap_session_sees(const dap_session *s, const probe_peer *p);
+
+dap_request_ref dap_request_ref_of(const dap_session *s, const cJSON *request);
+/* Sends the response to ref (dropped if its session is gone). Takes ownership of body (may be
+ * NULL). A failure carries message and an ErrorResponse body {"error": {...}}. */
+void dap_respond(const dap_request_ref *ref, bool success, const char *message, cJSON *body);
+void dap_respond_error(const dap_request_ref *ref, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Takes ownership of body (may be NULL). */
+void dap_send_event(dap_session *s, const char *event, cJSON *body);
+
+/* Removes the session's breakpoints from every probe and resumes the stopped processes no other
+ * session watches. With ref (a disconnect request), answers it once those processes run. */
+void dap_session_detach(dap_session *s, const dap_request_ref *ref);
+
+/* Fleet changes, from probe_link. */
+void dap_sessions_probe_joined(probe_peer *p);
+void dap_sessions_probe_stopped(probe_peer *p);
+void dap_sessions_probe_left(probe_peer *p);
+
+#endif

@@ -1,0 +1,43 @@
+/* Answers the server's HTTP endpoints from the fleet registry and session list.
+ * /healthz is for liveness probes; /api/pods is what `podbug pods` and dashboards read. */
+#include "http_api.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dap_session.h"
+#include "fleet.h"
+
+static void set_text(http_response *out, int status, const char *content_type, char *body)
+{
+    out->status = status;
+    out->content_type = content_type;
+    out->body = body;
+    out->body_len = body ? strlen(body) : 0;
+}
+
+void http_api_handle(const char *path, http_response *out)
+{
+    if (strcmp(path, "/healthz") == 0) {
+        char *body = malloc(96);
+        if (body)
+            snprintf(body, 96, "{\"status\":\"ok\",\"probes\":%zu,\"sessions\":%zu}\n", fleet_count(),
+                     dap_session_count());
+        set_text(out, 200, "application/json", body);
+    } else if (strcmp(path, "/api/pods") == 0) {
+        cJSON *pods = fleet_to_json();
+        char *body = pods ? cJSON_PrintUnformatted(pods) : NULL;
+        cJSON_Delete(pods);
+        set_text(out, 200, "application/json", body);
+    } else {
+        char *body = malloc(160);
+        if (body)
+            snprintf(body, 160, "{\"error\":\"no such endpoint: %.80s (try /healthz or /api/pods)\"}\n", path);
+        set_text(out, 404, "application/json", body);
+    }
+    if (!out->body) {
+        out->status = 500;
+        out->body_len = 0;
+    }
+}

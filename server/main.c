@@ -1,0 +1,47 @@
+/* podbug-server entry point: parses options, starts the event loop, stops cleanly on SIGINT or
+ * SIGTERM. Everything else lives in the modules net, probe_link, dap_session and friends. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include "log.h"
+#include "net.h"
+#include "options.h"
+#include "probe_link.h"
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    net_request_stop();
+}
+
+int main(int argc, char **argv)
+{
+    server_options opts;
+    switch (server_options_parse(argc, argv, &opts, stdout, stderr)) {
+    case OPTIONS_EXIT_OK:
+        return 0;
+    case OPTIONS_EXIT_ERROR:
+        return 2;
+    case OPTIONS_RUN:
+        break;
+    }
+    log_set_prefix("podbug-server");
+    log_set_level(opts.log_level);
+    probe_link_set_timeout(opts.probe_timeout_ms);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (net_start(&opts) != 0) {
+        net_shutdown();
+        return 1;
+    }
+    net_run();
+    log_info("shutting down");
+    net_shutdown();
+    return 0;
+}

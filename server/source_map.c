@@ -1,0 +1,98 @@
+/* Path prefix mapping between the build machine and the IDE (see source_map.h).
+ * A prefix matches only at a path-component boundary: "/src" maps "/src/a.c", not "/srcx/a.c". */
+#include "source_map.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int source_map_parse(const cJSON *json, source_map *out, char *err, size_t err_len)
+{
+    memset(out, 0, sizeof *out);
+    if (!json || cJSON_IsNull(json))
+        return 0;
+    if (!cJSON_IsObject(json)) {
+        snprintf(err, err_len, "'sourceMap' must be an object of build path prefix -> IDE path prefix");
+        return -1;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(json);
+    out->entries = calloc(n ? n : 1, sizeof *out->entries);
+    if (!out->entries) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    const cJSON *item;
+    cJSON_ArrayForEach(item, json) {
+        if (!cJSON_IsString(item) || item->string[0] == '\0' || item->valuestring[0] == '\0') {
+            snprintf(err, err_len, "sourceMap entry '%.80s' must map a non-empty prefix to a non-empty string",
+                     item->string);
+            source_map_free(out);
+            return -1;
+        }
+        source_map_entry *e = &out->entries[out->n++];
+        e->build_prefix = strdup(item->string);
+        e->ide_prefix = strdup(item->valuestring);
+        if (!e->build_prefix || !e->ide_prefix) {
+            snprintf(err, err_len, "out of memory");
+            source_map_free(out);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void source_map_free(source_map *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->entries[i].build_prefix);
+        free(m->entries[i].ide_prefix);
+    }
+    free(m->entries);
+    memset(m, 0, sizeof *m);
+}
+
+static bool prefix_matches(const char *prefix, const char *path, size_t *len)
+{
+    size_t n = strlen(prefix);
+    while (n > 1 && prefix[n - 1] == '/')
+        n--;
+    if (strncmp(prefix, path, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+        return false;
+    *len = n;
+    return true;
+}
+
+static char *map_path(const source_map *m, const char *path, bool to_build)
+{
+    const char *best_to = NULL;
+    size_t best_len = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        const char *from = to_build ? m->entries[i].ide_prefix : m->entries[i].build_prefix;
+        size_t len;
+        if (prefix_matches(from, path, &len) && len > best_len) {
+            best_len = len;
+            best_to = to_build ? m->entries[i].build_prefix : m->entries[i].ide_prefix;
+        }
+    }
+    if (!best_to)
+        return strdup(path);
+    size_t to_len = strlen(best_to);
+    while (to_len > 1 && best_to[to_len - 1] == '/')
+        to_len--;
+    size_t total = to_len + strlen(path + best_len) + 1;
+    char *out = malloc(total);
+    if (out)
+        snprintf(out, total, "%.*s%s", (int)to_len, best_to, path + best_len);
+    return out;
+}
+
+char *source_map_to_build(const source_map *m, const char *ide_path)
+{
+    return map_path(m, ide_path, true);
+}
+
+char *source_map_to_ide(const source_map *m, const char *build_path)
+{
+    return map_path(m, build_path, false);
+}

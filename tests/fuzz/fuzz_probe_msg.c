@@ -1,0 +1,84 @@
+/* libFuzzer target for protocol/probe_msg: decodes the envelope, then tries every typed decoder
+ * on the body; a decoded body must re-encode to the same JSON, a rejected one must stay zeroed. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe_msg.h"
+
+/* Prints a typed value as JSON text via its codec (malloc'ed). */
+#define PRINT_VIA(T, value, text)                                                            \
+    do {                                                                                     \
+        cJSON *json_ = T##_to_json(value);                                                   \
+        if (!json_ || !((text) = cJSON_PrintUnformatted(json_)))                             \
+            abort();                                                                         \
+        cJSON_Delete(json_);                                                                 \
+    } while (0)
+
+#define DEFINE_TRY(T)                                                                        \
+    static void try_##T(const cJSON *body)                                                   \
+    {                                                                                        \
+        T first, second, zero;                                                               \
+        char err[256];                                                                       \
+        memset(&zero, 0, sizeof zero);                                                       \
+        if (T##_from_json(body, &first, err, sizeof err) != 0) {                             \
+            if (memcmp(&first, &zero, sizeof first) != 0 || err[0] == '\0')                  \
+                abort();                                                                     \
+            T##_free(&first);                                                                \
+            return;                                                                          \
+        }                                                                                    \
+        char *first_text, *second_text;                                                      \
+        PRINT_VIA(T, &first, first_text);                                                    \
+        cJSON *reparsed = cJSON_Parse(first_text);                                           \
+        if (!reparsed || T##_from_json(reparsed, &second, err, sizeof err) != 0)             \
+            abort();                                                                         \
+        PRINT_VIA(T, &second, second_text);                                                  \
+        if (strcmp(first_text, second_text) != 0)                                            \
+            abort();                                                                         \
+        free(first_text);                                                                    \
+        free(second_text);                                                                   \
+        cJSON_Delete(reparsed);                                                              \
+        T##_free(&first);                                                                    \
+        T##_free(&second);                                                                   \
+    }
+
+DEFINE_TRY(probe_hello)
+DEFINE_TRY(probe_bp_set)
+DEFINE_TRY(probe_bp_clear)
+DEFINE_TRY(probe_bp_result)
+DEFINE_TRY(probe_stopped)
+DEFINE_TRY(probe_stack_request)
+DEFINE_TRY(probe_stack_reply)
+DEFINE_TRY(probe_continue)
+DEFINE_TRY(probe_heartbeat)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    probe_envelope env;
+    char err[256];
+    if (probe_envelope_decode((const char *)data, size, &env, err, sizeof err) != 0) {
+        if (env.root || err[0] == '\0')
+            abort();
+        return 0;
+    }
+    try_probe_hello(env.body);
+    try_probe_bp_set(env.body);
+    try_probe_bp_clear(env.body);
+    try_probe_bp_result(env.body);
+    try_probe_stopped(env.body);
+    try_probe_stack_request(env.body);
+    try_probe_stack_reply(env.body);
+    try_probe_continue(env.body);
+    try_probe_heartbeat(env.body);
+
+    /* The envelope itself must re-encode to something that decodes to the same type and id. */
+    char *text = probe_envelope_encode(env.type, env.id, cJSON_Duplicate(env.body, 1));
+    probe_envelope again;
+    if (!text || probe_envelope_decode(text, strlen(text), &again, err, sizeof err) != 0 ||
+        strcmp(again.type, env.type) != 0 || again.id != env.id)
+        abort();
+    probe_envelope_free(&again);
+    free(text);
+    probe_envelope_free(&env);
+    return 0;
+}

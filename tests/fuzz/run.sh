@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds every libFuzzer target tests/fuzz/fuzz_*.c into build-fuzz/ and runs each for a bounded
+# time (FUZZ_SECONDS, default 30) on a scratch copy of its seed corpus; exits non-zero on a crash.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+seconds="${FUZZ_SECONDS:-30}"
+out=build-fuzz
+mkdir -p "$out/artifacts"
+cflags=(-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+        -Icommon -Iprotocol -Iprobe -Iserver -I/usr/include/libdwarf)
+sources=(common/*.c protocol/*.c)
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+
+failed=()
+for target_src in tests/fuzz/fuzz_*.c; do
+    target="$(basename "$target_src" .c)"
+    echo "== building $target"
+    clang "${cflags[@]}" -o "$out/$target" "$target_src" "${sources[@]}" -lcjson
+
+    corpus="$scratch/$target"
+    mkdir -p "$corpus"
+    if [ -d "tests/fuzz/corpus/$target" ]; then
+        cp -r "tests/fuzz/corpus/$target/." "$corpus/"
+    fi
+    echo "== fuzzing $target for ${seconds}s"
+    if ! "$out/$target" -max_total_time="$seconds" -print_final_stats=1 \
+            -artifact_prefix="$out/artifacts/$target-" "$corpus" 2>"$out/$target.log"; then
+        tail -n 40 "$out/$target.log"
+        failed+=("$target")
+    else
+        grep -E '^stat::number_of_executed_units' "$out/$target.log" || true
+    fi
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "fuzzing found crashes in: ${failed[*]} (inputs in $out/artifacts/)" >&2
+    exit 1
+fi
+echo "fuzzing: no crashes"

@@ -1,0 +1,203 @@
+// Test harness: starts the real podbug-server and real target processes with the probe preloaded,
+// and gives a DebugClient (VS Code's own DAP test client) that checks every message it receives.
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkMessage, SeqChecker } from './dap_schema.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, '../../..');
+export const buildDir = process.env.PODBUG_BUILD ? path.resolve(process.env.PODBUG_BUILD) : path.join(repoRoot, 'build');
+export const probeLib = path.join(buildDir, 'libpodbug-probe.so');
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export { sleep };
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The 1-based line of the first line of file containing marker (e.g. "BP:compute_fee"). */
+export function markerLine(file, marker) {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes(marker));
+  if (i < 0) throw new Error(`no marker ${marker} in ${file}`);
+  return i + 1;
+}
+
+export async function waitFor(what, fn, timeoutMs = 10000, everyMs = 50) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+function collectOutput(child, into) {
+  child.stdout?.on('data', (d) => { into.stdout += d; });
+  child.stderr?.on('data', (d) => { into.stderr += d; });
+}
+
+export class Server {
+  static async start({ port, extraArgs = [] } = {}) {
+    const s = new Server();
+    s.port = port ?? await freePort();
+    s.dapPort = await freePort();
+    s.output = { stdout: '', stderr: '' };
+    s.proc = spawn(path.join(buildDir, 'podbug-server'),
+      ['--port', String(s.port), '--dap-port', String(s.dapPort), '--log-level', process.env.PODBUG_TEST_LOG || 'info', ...extraArgs],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    collectOutput(s.proc, s.output);
+    s.exited = new Promise((r) => s.proc.on('exit', (code, sig) => r({ code, sig })));
+    await waitFor('the server to answer /healthz', async () => {
+      try { return (await fetch(`http://127.0.0.1:${s.port}/healthz`)).ok; } catch { return false; }
+    });
+    return s;
+  }
+
+  get probeUrl() { return `ws://127.0.0.1:${this.port}/probe`; }
+
+  async pods() {
+    return (await fetch(`http://127.0.0.1:${this.port}/api/pods`)).json();
+  }
+
+  async waitForPods(n) {
+    return waitFor(`${n} registered probes`, async () => ((await this.pods()).length >= n ? this.pods() : null));
+  }
+
+  alive() { return this.proc.exitCode === null && this.proc.signalCode === null; }
+
+  async stop() {
+    if (this.alive()) this.proc.kill('SIGTERM');
+    await this.exited;
+  }
+}
+
+export class Target {
+  /** Starts build/targets/<name> with the probe preloaded. */
+  static async start(name, { serverUrl, pod = 'pod-a', namespace = 'default', labels = '', args = [], env = {}, preload = true, stdin = false } = {}) {
+    const t = new Target();
+    t.output = { stdout: '', stderr: '' };
+    t.exe = path.join(buildDir, 'targets', name);
+    t.proc = spawn(t.exe, args, {
+      stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        ...(preload ? { LD_PRELOAD: probeLib } : {}),
+        PODBUG_SERVER: serverUrl,
+        PODBUG_POD: pod,
+        PODBUG_NAMESPACE: namespace,
+        PODBUG_LABELS: labels,
+        PODBUG_LOG: process.env.PODBUG_TEST_LOG || 'warn',
+        ...env,
+      },
+    });
+    collectOutput(t.proc, t.output);
+    t.exited = new Promise((r) => t.proc.on('exit', (code, sig) => r({ code, sig })));
+    await waitFor(`${name} to print ready`, () => t.output.stdout.includes('ready') || !t.alive());
+    if (!t.alive()) throw new Error(`${name} exited early: ${t.output.stderr}`);
+    t.pid = t.proc.pid;
+    return t;
+  }
+
+  alive() { return this.proc.exitCode === null && this.proc.signalCode === null; }
+
+  /** In stdin mode: one request per line. */
+  send(line) { this.proc.stdin.write(`${line}\n`); }
+
+  async stop() {
+    if (this.alive()) this.proc.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+/** A DebugClient connected to the server's DAP TCP port that checks every message it receives
+ *  against the DAP schema and seq numbering, and records events for later assertions. */
+export class CheckedClient extends DebugClient {
+  constructor() {
+    super('unused', 'unused', 'podbug');
+    this.problems = [];
+    this.seq = new SeqChecker();
+    this.received = [];
+    this.defaultTimeout = 10000;
+  }
+
+  dispatch(body) {
+    const msg = JSON.parse(body);
+    this.received.push(msg);
+    this.seq.check(msg);
+    for (const p of checkMessage(msg)) this.problems.push(`${p} in ${body.slice(0, 300)}`);
+    super.dispatch(body);
+  }
+
+  static async connect(server) {
+    const c = new CheckedClient();
+    await c.start(server.dapPort);
+    return c;
+  }
+
+  /** All problems found so far: schema violations and seq errors. */
+  violations() { return [...this.problems, ...this.seq.problems]; }
+
+  async close() {
+    try { await this.stop(); } catch { /* already closed */ }
+  }
+}
+
+/** Reads len bytes of a live process's memory. */
+export function readMemory(pid, address, len) {
+  const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
+  try {
+    const buf = Buffer.alloc(len);
+    const n = fs.readSync(fd, buf, 0, len, address);
+    return buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The executable's .text as it is on disk and where it is mapped in the process. */
+export function textSection(pid, exe) {
+  const elf = fs.readFileSync(exe);
+  const shoff = Number(elf.readBigUInt64LE(0x28));
+  const shentsize = elf.readUInt16LE(0x3a);
+  const shnum = elf.readUInt16LE(0x3c);
+  const shstrndx = elf.readUInt16LE(0x3e);
+  const strOff = Number(elf.readBigUInt64LE(shoff + shstrndx * shentsize + 0x18));
+  for (let i = 0; i < shnum; i++) {
+    const sh = shoff + i * shentsize;
+    const nameOff = elf.readUInt32LE(sh);
+    const name = elf.toString('latin1', strOff + nameOff, elf.indexOf(0, strOff + nameOff));
+    if (name !== '.text') continue;
+    const addr = Number(elf.readBigUInt64LE(sh + 0x10));
+    const off = Number(elf.readBigUInt64LE(sh + 0x18));
+    const size = Number(elf.readBigUInt64LE(sh + 0x20));
+    const maps = fs.readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n');
+    const real = fs.realpathSync(exe);
+    const first = maps.find((l) => l.endsWith(real) && / 00000000 /.test(l));
+    const base = parseInt(first.split('-')[0], 16);
+    return { onDisk: elf.subarray(off, off + size), runtimeAddress: base + addr, size };
+  }
+  throw new Error(`${exe} has no .text`);
+}
+
+/** Offsets where the process's .text differs from the executable file (e.g. a left-over int3). */
+export function textDifferences(pid, exe) {
+  const t = textSection(pid, exe);
+  const live = readMemory(pid, t.runtimeAddress, t.size);
+  const diffs = [];
+  for (let i = 0; i < t.size; i++) if (live[i] !== t.onDisk[i]) diffs.push(i);
+  return diffs;
+}

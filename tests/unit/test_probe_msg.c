@@ -1,0 +1,540 @@
+/* Unit tests for protocol/probe_msg: envelope validation, the error reply, and a round trip plus
+ * malformed-input checks (with the exact error path) for every typed message body. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe_msg.h"
+
+/* ---- helpers ---- */
+
+static void expect_same_string(const char *actual, const char *expected, const char *what)
+{
+    if (!expected)
+        cr_expect_null(actual, "%s: expected NULL, got \"%s\"", what, actual);
+    else if (!actual)
+        cr_expect_fail("%s: expected \"%s\", got NULL", what, expected);
+    else
+        cr_expect_str_eq(actual, expected, "%s", what);
+}
+
+/* Sends body through the whole wire path: envelope text, envelope decode. */
+static probe_envelope over_the_wire(const char *type, int64_t id, cJSON *body)
+{
+    char *text = probe_envelope_encode(type, id, body);
+    cr_assert_not_null(text);
+    probe_envelope env;
+    char err[256] = "";
+    cr_assert_eq(probe_envelope_decode(text, strlen(text), &env, err, sizeof err), 0,
+                 "envelope rejected: %s (%s)", err, text);
+    free(text);
+    cr_assert_str_eq(env.type, type);
+    cr_assert_eq(env.id, id);
+    return env;
+}
+
+/* Encodes *in with T's codec, sends it over the wire and decodes it into *out. */
+#define ROUND_TRIP(T, type, id, in, out)                                                     \
+    do {                                                                                     \
+        probe_envelope env_ = over_the_wire(type, id, T##_to_json(in));                     \
+        char err_[256] = "";                                                                 \
+        cr_assert_eq(T##_from_json(env_.body, out, err_, sizeof err_), 0, "%s", err_);       \
+        probe_envelope_free(&env_);                                                          \
+    } while (0)
+
+/* ---- envelope ---- */
+
+Test(probe_envelope, decodes_a_full_envelope)
+{
+    const char *text = " {\"v\":1,\"type\":\"stack_trace\",\"id\":42,\"body\":{\"tid\":7}}\n";
+    probe_envelope env;
+    char err[256];
+    cr_assert_eq(probe_envelope_decode(text, strlen(text), &env, err, sizeof err), 0, "%s", err);
+    cr_expect_str_eq(env.type, PMSG_STACK_TRACE);
+    cr_expect_eq(env.id, 42);
+    cr_expect_eq(cJSON_GetObjectItem(env.body, "tid")->valueint, 7);
+    probe_envelope_free(&env);
+    cr_expect_null(env.root);
+    probe_envelope_free(&env); /* twice is harmless */
+}
+
+Test(probe_envelope, absent_id_and_body_mean_event_and_empty_object)
+{
+    const char *text = "{\"v\":1,\"type\":\"heartbeat\"}";
+    probe_envelope env;
+    char err[256];
+    cr_assert_eq(probe_envelope_decode(text, strlen(text), &env, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(env.id, 0);
+    cr_assert(cJSON_IsObject(env.body));
+    cr_expect_null(env.body->child);
+    probe_envelope_free(&env);
+}
+
+Test(probe_envelope, text_need_not_be_nul_terminated)
+{
+    const char text[] = "{\"v\":1,\"type\":\"continue\",\"id\":3}GARBAGE";
+    probe_envelope env;
+    char err[256];
+    cr_assert_eq(probe_envelope_decode(text, strlen(text) - strlen("GARBAGE"), &env, err,
+                                       sizeof err), 0, "%s", err);
+    cr_expect_eq(env.id, 3);
+    probe_envelope_free(&env);
+}
+
+Test(probe_envelope, encode_omits_id_zero_and_rejects_bad_arguments)
+{
+    char *text = probe_envelope_encode(PMSG_HEARTBEAT, 0, NULL);
+    cr_assert_not_null(text);
+    cr_expect_str_eq(text, "{\"v\":1,\"type\":\"heartbeat\",\"body\":{}}");
+    free(text);
+    cr_expect_null(probe_envelope_encode(PMSG_HEARTBEAT, -1, cJSON_CreateObject()));
+    cr_expect_null(probe_envelope_encode("", 1, NULL));
+    cr_expect_null(probe_envelope_encode(NULL, 1, NULL));
+}
+
+Test(probe_envelope, error_reply_round_trips)
+{
+    char *text = probe_error_encode(9, "no thread 123");
+    probe_envelope env;
+    char err[256];
+    cr_assert_eq(probe_envelope_decode(text, strlen(text), &env, err, sizeof err), 0, "%s", err);
+    cr_expect_str_eq(env.type, PMSG_ERROR);
+    cr_expect_eq(env.id, 9);
+    cr_expect_str_eq(cJSON_GetObjectItem(env.body, "message")->valuestring, "no thread 123");
+    probe_envelope_free(&env);
+    free(text);
+}
+
+struct bad_envelope {
+    const char *text;
+    const char *error;
+};
+
+Test(probe_envelope, malformed_envelopes_are_rejected_with_a_reason)
+{
+    static const struct bad_envelope cases[] = {
+        { "not json", "invalid JSON at byte 0" },
+        { "{\"v\":1,\"type\":\"x\"", "invalid JSON at byte 16" },
+        { "{\"v\":1,\"type\":\"x\"} {}", "unexpected data after the JSON value at byte 19" },
+        { "[1]", "envelope: expected a JSON object" },
+        { "{\"type\":\"x\"}", "v: missing (this peer speaks protocol version 1)" },
+        { "{\"v\":2,\"type\":\"x\"}", "v: unsupported protocol version 2 (this peer speaks 1)" },
+        { "{\"v\":\"1\",\"type\":\"x\"}", "v: expected the protocol version number 1" },
+        { "{\"v\":1}", "type: missing" },
+        { "{\"v\":1,\"type\":3}", "type: expected a string" },
+        { "{\"v\":1,\"type\":\"\"}", "type: must not be empty" },
+        { "{\"v\":1,\"type\":\"x\",\"id\":-1}", "id: expected a non-negative integer" },
+        { "{\"v\":1,\"type\":\"x\",\"id\":1.5}", "id: expected a non-negative integer" },
+        { "{\"v\":1,\"type\":\"x\",\"id\":\"1\"}", "id: expected a non-negative integer" },
+        { "{\"v\":1,\"type\":\"x\",\"id\":1e300}", "id: expected a non-negative integer" },
+        { "{\"v\":1,\"type\":\"x\",\"body\":[]}", "body: expected an object" },
+        { "{\"v\":1,\"type\":\"x\",\"body\":null}", "body: expected an object" },
+        { "", "empty probe message" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        probe_envelope env;
+        char err[256] = "";
+        cr_expect_eq(probe_envelope_decode(cases[i].text, strlen(cases[i].text), &env, err,
+                                           sizeof err), -1, "accepted: %s", cases[i].text);
+        cr_expect_str_eq(err, cases[i].error, "input: %s", cases[i].text);
+        cr_expect_null(env.root);
+    }
+}
+
+Test(probe_envelope, oversized_message_is_rejected)
+{
+    size_t len = PROBE_MAX_MESSAGE + 1;
+    char *text = malloc(len);
+    memset(text, ' ', len);
+    probe_envelope env;
+    char err[256];
+    cr_assert_eq(probe_envelope_decode(text, len, &env, err, sizeof err), -1);
+    cr_expect_str_eq(err, "probe message of 8388609 bytes exceeds the limit of 8388608");
+    free(text);
+}
+
+/* ---- round trips of every typed message ---- */
+
+static void expect_same_location(const probe_location *a, const probe_location *b)
+{
+    cr_expect_eq(a->address, b->address);
+    expect_same_string(a->function, b->function, "location.function");
+    expect_same_string(a->file, b->file, "location.file");
+    cr_expect_eq(a->line, b->line);
+}
+
+static void expect_same_frame(const probe_frame *a, const probe_frame *b)
+{
+    cr_expect_eq(a->pc, b->pc);
+    expect_same_string(a->function, b->function, "frame.function");
+    expect_same_string(a->file, b->file, "frame.file");
+    cr_expect_eq(a->line, b->line);
+    expect_same_string(a->module, b->module, "frame.module");
+}
+
+Test(probe_types, hello_round_trips)
+{
+    probe_label labels[] = { { "app", "checkout" }, { "tier", "backend" } };
+    probe_hello in = {
+        .pod = "checkout-7f9c", .namespace_ = "shop", .labels = labels, .n_labels = 2,
+        .pid = 4242, .hostname = "node-3", .exe = "/usr/bin/checkout",
+        .build_id = "5f0c6a1e9b", .start_time_ms = 1700000000123, .probe_version = "0.1.0",
+    };
+    probe_hello out;
+    ROUND_TRIP(probe_hello, PMSG_HELLO, 1, &in, &out);
+    expect_same_string(out.pod, in.pod, "pod");
+    expect_same_string(out.namespace_, in.namespace_, "namespace");
+    cr_assert_eq(out.n_labels, 2);
+    for (size_t i = 0; i < 2; i++) {
+        expect_same_string(out.labels[i].key, labels[i].key, "label key");
+        expect_same_string(out.labels[i].value, labels[i].value, "label value");
+    }
+    cr_expect_eq(out.pid, in.pid);
+    expect_same_string(out.hostname, in.hostname, "hostname");
+    expect_same_string(out.exe, in.exe, "exe");
+    expect_same_string(out.build_id, in.build_id, "build_id");
+    cr_expect_eq(out.start_time_ms, in.start_time_ms);
+    expect_same_string(out.probe_version, in.probe_version, "probe_version");
+    probe_hello_free(&out);
+    cr_expect_null(out.pod);
+    cr_expect_null(out.labels);
+}
+
+Test(probe_types, hello_optional_fields_may_be_absent)
+{
+    probe_hello in = { .pod = "p", .namespace_ = "default", .pid = 1, .exe = "/a",
+                       .build_id = "", .probe_version = "1" };
+    probe_hello out;
+    ROUND_TRIP(probe_hello, PMSG_HELLO, 1, &in, &out);
+    cr_expect_eq(out.n_labels, 0);
+    cr_expect_null(out.labels);
+    cr_expect_null(out.hostname);
+    expect_same_string(out.build_id, "", "build_id");
+    cr_expect_eq(out.start_time_ms, 0);
+    probe_hello_free(&out);
+}
+
+Test(probe_types, breakpoints_set_round_trips)
+{
+    probe_bp_spec specs[] = {
+        { .id = 1, .source = "/src/worker.c", .line = 42, .mode = "stop" },
+        { .id = 999999999999999, .source = "/src/a b.c", .line = 1, .mode = "snapshot" },
+    };
+    probe_bp_set in = { specs, 2 }, out;
+    ROUND_TRIP(probe_bp_set, PMSG_BREAKPOINTS_SET, 77, &in, &out);
+    cr_assert_eq(out.n, 2);
+    for (size_t i = 0; i < 2; i++) {
+        cr_expect_eq(out.breakpoints[i].id, specs[i].id);
+        expect_same_string(out.breakpoints[i].source, specs[i].source, "source");
+        cr_expect_eq(out.breakpoints[i].line, specs[i].line);
+        expect_same_string(out.breakpoints[i].mode, specs[i].mode, "mode");
+    }
+    probe_bp_set_free(&out);
+}
+
+Test(probe_types, breakpoint_mode_defaults_to_stop)
+{
+    cJSON *json = cJSON_Parse("{\"breakpoints\":[{\"id\":3,\"source\":\"a.c\",\"line\":5}]}");
+    probe_bp_set out;
+    char err[256];
+    cr_assert_eq(probe_bp_set_from_json(json, &out, err, sizeof err), 0, "%s", err);
+    expect_same_string(out.breakpoints[0].mode, "stop", "mode");
+    probe_bp_set_free(&out);
+    cJSON_Delete(json);
+}
+
+Test(probe_types, empty_breakpoint_set_round_trips)
+{
+    probe_bp_set in = { NULL, 0 }, out;
+    ROUND_TRIP(probe_bp_set, PMSG_BREAKPOINTS_SET, 2, &in, &out);
+    cr_expect_eq(out.n, 0);
+    cr_expect_null(out.breakpoints);
+    probe_bp_set_free(&out);
+}
+
+Test(probe_types, breakpoints_clear_round_trips)
+{
+    int64_t ids[] = { 1, 5, 999999999999999 };
+    probe_bp_clear in = { ids, 3 }, out;
+    ROUND_TRIP(probe_bp_clear, PMSG_BREAKPOINTS_CLEAR, 3, &in, &out);
+    cr_assert_eq(out.n, 3);
+    cr_expect_arr_eq(out.ids, ids, sizeof ids);
+    probe_bp_clear_free(&out);
+}
+
+Test(probe_types, breakpoints_result_round_trips)
+{
+    probe_location locations[] = {
+        { .address = 0x401136, .function = "work", .file = "/src/worker.c", .line = 42 },
+        { .address = 0xffffffffffffffffu, .function = NULL, .file = NULL, .line = 0 },
+    };
+    probe_bp_state states[] = {
+        { .id = 1, .verified = 1, .message = NULL, .locations = locations, .n_locations = 2 },
+        { .id = 2, .verified = 0, .message = "no code at /src/a.c:3" },
+    };
+    probe_bp_result in = { states, 2 }, out;
+    ROUND_TRIP(probe_bp_result, PMSG_RESULT, 77, &in, &out);
+    cr_assert_eq(out.n, 2);
+    for (size_t i = 0; i < 2; i++) {
+        cr_expect_eq(out.breakpoints[i].id, states[i].id);
+        cr_expect_eq(out.breakpoints[i].verified, states[i].verified);
+        expect_same_string(out.breakpoints[i].message, states[i].message, "message");
+        cr_assert_eq(out.breakpoints[i].n_locations, states[i].n_locations);
+        for (size_t j = 0; j < states[i].n_locations; j++)
+            expect_same_location(&out.breakpoints[i].locations[j], &states[i].locations[j]);
+    }
+    probe_bp_result_free(&out);
+}
+
+Test(probe_types, address_is_sent_as_a_hex_string)
+{
+    probe_location location = { .address = 0x7f0012345678, .line = 1 };
+    probe_bp_state state = { .id = 1, .verified = 1, .locations = &location, .n_locations = 1 };
+    probe_bp_result in = { &state, 1 };
+    cJSON *json = probe_bp_result_to_json(&in);
+    char *text = cJSON_PrintUnformatted(json);
+    cr_expect(strstr(text, "\"address\":\"0x7f0012345678\"") != NULL, "%s", text);
+    free(text);
+    cJSON_Delete(json);
+}
+
+Test(probe_types, stopped_round_trips)
+{
+    int64_t hit[] = { 4, 8 };
+    probe_thread threads[] = { { 100, "main" }, { 101, "worker-1" } };
+    probe_stopped in = {
+        .reason = "breakpoint", .tid = 101, .breakpoint_ids = hit, .n_breakpoint_ids = 2,
+        .all_threads_stopped = 1, .threads = threads, .n_threads = 2,
+    };
+    probe_stopped out;
+    ROUND_TRIP(probe_stopped, PMSG_STOPPED, 0, &in, &out);
+    expect_same_string(out.reason, in.reason, "reason");
+    cr_expect_eq(out.tid, in.tid);
+    cr_assert_eq(out.n_breakpoint_ids, 2);
+    cr_expect_arr_eq(out.breakpoint_ids, hit, sizeof hit);
+    cr_expect_eq(out.all_threads_stopped, 1);
+    cr_assert_eq(out.n_threads, 2);
+    for (size_t i = 0; i < 2; i++) {
+        cr_expect_eq(out.threads[i].tid, threads[i].tid);
+        expect_same_string(out.threads[i].name, threads[i].name, "thread name");
+    }
+    probe_stopped_free(&out);
+}
+
+Test(probe_types, stack_request_round_trips_and_defaults)
+{
+    probe_stack_request in = { .tid = 55, .start_frame = 3, .levels = 20 }, out;
+    ROUND_TRIP(probe_stack_request, PMSG_STACK_TRACE, 5, &in, &out);
+    cr_expect_eq(out.tid, 55);
+    cr_expect_eq(out.start_frame, 3);
+    cr_expect_eq(out.levels, 20);
+    probe_stack_request_free(&out);
+
+    cJSON *json = cJSON_Parse("{\"tid\":55}");
+    char err[256];
+    out.levels = out.start_frame = -1;
+    cr_assert_eq(probe_stack_request_from_json(json, &out, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(out.start_frame, 0);
+    cr_expect_eq(out.levels, 0);
+    probe_stack_request_free(&out);
+    cJSON_Delete(json);
+}
+
+Test(probe_types, stack_reply_round_trips)
+{
+    probe_frame frames[] = {
+        { .pc = 0x55555555513a, .function = "work", .file = "/src/worker.c", .line = 42,
+          .module = "/usr/bin/worker" },
+        { .pc = 0x7ffff7829d90, .function = NULL, .file = NULL, .line = 0, .module = NULL },
+    };
+    probe_stack_reply in = { frames, 2, 12 }, out;
+    ROUND_TRIP(probe_stack_reply, PMSG_RESULT, 5, &in, &out);
+    cr_assert_eq(out.n, 2);
+    for (size_t i = 0; i < 2; i++)
+        expect_same_frame(&out.frames[i], &frames[i]);
+    cr_expect_eq(out.total_frames, 12);
+    probe_stack_reply_free(&out);
+}
+
+Test(probe_types, continue_and_heartbeat_round_trip)
+{
+    probe_continue cont_in = { .tid = 101 }, cont_out;
+    ROUND_TRIP(probe_continue, PMSG_CONTINUE, 6, &cont_in, &cont_out);
+    cr_expect_eq(cont_out.tid, 101);
+    probe_continue_free(&cont_out);
+
+    probe_heartbeat beat_in = { .time_ms = 1700000000999 }, beat_out;
+    ROUND_TRIP(probe_heartbeat, PMSG_HEARTBEAT, 0, &beat_in, &beat_out);
+    cr_expect_eq(beat_out.time_ms, beat_in.time_ms);
+    probe_heartbeat_free(&beat_out);
+}
+
+Test(probe_types, optional_null_means_absent)
+{
+    cJSON *json = cJSON_Parse("{\"pc\":\"0x10\"}");
+    cJSON *frames = cJSON_CreateArray();
+    cJSON_AddItemToArray(frames, json);
+    cJSON_AddNumberToObject(json, "line", 3);
+    cJSON_AddNullToObject(json, "function");
+    cJSON *reply = cJSON_CreateObject();
+    cJSON_AddItemToObject(reply, "frames", frames);
+    cJSON_AddNumberToObject(reply, "total_frames", 1);
+    probe_stack_reply out;
+    char err[256];
+    cr_assert_eq(probe_stack_reply_from_json(reply, &out, err, sizeof err), 0, "%s", err);
+    cr_expect_null(out.frames[0].function);
+    cr_expect_eq(out.frames[0].pc, 0x10);
+    probe_stack_reply_free(&out);
+    cJSON_Delete(reply);
+}
+
+#define FREE_ZEROED(T)                                                                       \
+    do {                                                                                     \
+        T m_, zero_;                                                                         \
+        memset(&m_, 0, sizeof m_);                                                           \
+        memset(&zero_, 0, sizeof zero_);                                                     \
+        T##_free(&m_);                                                                       \
+        cr_expect_arr_eq(&m_, &zero_, sizeof m_, #T "_free changed a zeroed struct");        \
+    } while (0)
+
+Test(probe_types, free_is_safe_on_zeroed_structs)
+{
+    FREE_ZEROED(probe_hello);
+    FREE_ZEROED(probe_bp_set);
+    FREE_ZEROED(probe_bp_clear);
+    FREE_ZEROED(probe_bp_result);
+    FREE_ZEROED(probe_stopped);
+    FREE_ZEROED(probe_stack_request);
+    FREE_ZEROED(probe_stack_reply);
+    FREE_ZEROED(probe_continue);
+    FREE_ZEROED(probe_heartbeat);
+    FREE_ZEROED(probe_bp_state);
+}
+
+Test(probe_types, a_single_breakpoint_state_can_be_freed)
+{
+    cJSON *json = cJSON_Parse("{\"breakpoints\":[{\"id\":1,\"verified\":true,\"message\":\"m\","
+                              "\"locations\":[{\"address\":\"0x1\",\"file\":\"a.c\"}]}]}");
+    probe_bp_result result;
+    char err[256];
+    cr_assert_eq(probe_bp_result_from_json(json, &result, err, sizeof err), 0, "%s", err);
+    probe_bp_state kept = result.breakpoints[0];
+    free(result.breakpoints); /* the caller took the element over */
+    probe_bp_state_free(&kept);
+    cr_expect_null(kept.message);
+    cr_expect_null(kept.locations);
+    cr_expect_eq(kept.n_locations, 0);
+    cJSON_Delete(json);
+}
+
+/* ---- malformed typed bodies ---- */
+
+/* Decodes body text with T's codec; a failure must leave the struct zeroed. */
+#define DEFINE_TRY(T)                                                                        \
+    static int try_##T(const cJSON *json, char *err, size_t err_len)                         \
+    {                                                                                        \
+        T m, zero;                                                                           \
+        memset(&m, 0x5a, sizeof m);                                                          \
+        memset(&zero, 0, sizeof zero);                                                       \
+        int rc = T##_from_json(json, &m, err, err_len);                                      \
+        if (rc != 0)                                                                         \
+            cr_expect_arr_eq(&m, &zero, sizeof m, "%s left data behind after failing", #T);  \
+        T##_free(&m);                                                                        \
+        return rc;                                                                           \
+    }
+
+DEFINE_TRY(probe_hello)
+DEFINE_TRY(probe_bp_set)
+DEFINE_TRY(probe_bp_clear)
+DEFINE_TRY(probe_bp_result)
+DEFINE_TRY(probe_stopped)
+DEFINE_TRY(probe_stack_request)
+DEFINE_TRY(probe_stack_reply)
+DEFINE_TRY(probe_continue)
+DEFINE_TRY(probe_heartbeat)
+
+struct bad_body {
+    int (*decode)(const cJSON *json, char *err, size_t err_len);
+    const char *json;
+    const char *error;
+};
+
+#define HELLO_WITH(extra) \
+    "{\"pod\":\"p\",\"namespace\":\"n\",\"exe\":\"/x\",\"build_id\":\"\",\"probe_version\":\"1\"" extra "}"
+#define BP(extra) "{\"id\":1,\"source\":\"a.c\"" extra "}"
+#define BP_STATE_AT(address) \
+    "{\"breakpoints\":[{\"id\":1,\"verified\":true,\"locations\":[{\"address\":" address "}]}]}"
+
+static const struct bad_body bad_bodies[] = {
+    { try_probe_hello, "[]", "body: expected an object" },
+    { try_probe_hello, HELLO_WITH(""), "pid: missing required field" },
+    { try_probe_hello, "{\"pid\":1}", "pod: missing required field" },
+    { try_probe_hello, HELLO_WITH(",\"pid\":\"12\""), "pid: expected an integer" },
+    { try_probe_hello, HELLO_WITH(",\"pid\":0"), "pid: expected an integer >= 1" },
+    { try_probe_hello, HELLO_WITH(",\"pid\":1.5"), "pid: expected an integer" },
+    { try_probe_hello, HELLO_WITH(",\"pid\":3000000000"), "pid: expected an integer <= 2147483647" },
+    { try_probe_hello, HELLO_WITH(",\"pid\":1,\"labels\":[]"), "labels: expected an object of strings" },
+    { try_probe_hello, HELLO_WITH(",\"pid\":1,\"labels\":{\"app\":\"a\",\"tier\":3}"),
+      "labels.tier: expected a string" },
+    { try_probe_hello, HELLO_WITH(",\"pid\":1,\"hostname\":7"), "hostname: expected a string" },
+    { try_probe_hello, HELLO_WITH(",\"pid\":1,\"start_time_ms\":-5"),
+      "start_time_ms: expected an integer >= 0" },
+    { try_probe_hello, "{\"pod\":null}", "pod: expected a string" },
+    { try_probe_bp_set, "{}", "breakpoints: missing required field" },
+    { try_probe_bp_set, "{\"breakpoints\":{}}", "breakpoints: expected an array" },
+    { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":1") "," BP(",\"line\":2") "," BP(",\"line\":\"3\"") "]}",
+      "breakpoints[2].line: expected an integer" },
+    { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":0") "]}", "breakpoints[0].line: expected an integer >= 1" },
+    { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":1") ",7]}", "breakpoints[1]: expected an object" },
+    { try_probe_bp_set, "{\"breakpoints\":[{\"id\":1,\"line\":2}]}", "breakpoints[0].source: missing required field" },
+    { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":1,\"mode\":\"fast\"") "]}",
+      "breakpoints[0].mode: expected one of \"stop\", \"snapshot\"" },
+    { try_probe_bp_clear, "{\"ids\":[1,\"2\"]}", "ids[1]: expected an integer" },
+    { try_probe_bp_clear, "{\"ids\":[-1]}", "ids[0]: expected an integer >= 0" },
+    { try_probe_bp_clear, "{\"ids\":[1000000000000000]}", "ids[0]: expected an integer <= 999999999999999" },
+    { try_probe_bp_result, "{\"breakpoints\":[{\"id\":1,\"verified\":\"yes\"}]}",
+      "breakpoints[0].verified: expected true or false" },
+    { try_probe_bp_result, "{\"breakpoints\":[{\"id\":1}]}", "breakpoints[0].verified: missing required field" },
+    { try_probe_bp_result, BP_STATE_AT("4198710"),
+      "breakpoints[0].locations[0].address: expected a hex address string like \"0x401136\"" },
+    { try_probe_bp_result, BP_STATE_AT("\"0x\""),
+      "breakpoints[0].locations[0].address: expected a hex address string like \"0x401136\"" },
+    { try_probe_bp_result, BP_STATE_AT("\"401136\""),
+      "breakpoints[0].locations[0].address: expected a hex address string like \"0x401136\"" },
+    { try_probe_bp_result, BP_STATE_AT("\"0x40113g\""),
+      "breakpoints[0].locations[0].address: expected a hex address string like \"0x401136\"" },
+    { try_probe_bp_result, BP_STATE_AT("\"0x10000000000000000\""),
+      "breakpoints[0].locations[0].address: expected a hex address string like \"0x401136\"" },
+    { try_probe_bp_result, "{\"breakpoints\":[{\"id\":1,\"verified\":true,\"locations\":[{}]}]}",
+      "breakpoints[0].locations[0].address: missing required field" },
+    { try_probe_stopped, "{\"tid\":1}", "reason: missing required field" },
+    { try_probe_stopped, "{\"reason\":\"pause\",\"tid\":1,\"breakpoint_ids\":\"1\"}",
+      "breakpoint_ids: expected an array" },
+    { try_probe_stopped, "{\"reason\":\"pause\",\"tid\":1,\"all_threads_stopped\":1}",
+      "all_threads_stopped: expected true or false" },
+    { try_probe_stopped, "{\"reason\":\"pause\",\"tid\":1,\"threads\":[{\"tid\":1,\"name\":\"a\"},{\"name\":\"b\"}]}",
+      "threads[1].tid: missing required field" },
+    { try_probe_stack_request, "{}", "tid: missing required field" },
+    { try_probe_stack_request, "{\"tid\":1,\"levels\":-1}", "levels: expected an integer >= 0" },
+    { try_probe_stack_reply, "{\"frames\":[{\"function\":\"f\"}],\"total_frames\":1}",
+      "frames[0].pc: missing required field" },
+    { try_probe_stack_reply, "{\"frames\":[]}", "total_frames: missing required field" },
+    { try_probe_stack_reply, "{\"frames\":[{\"pc\":\"0x1\",\"module\":[]}],\"total_frames\":1}",
+      "frames[0].module: expected a string" },
+    { try_probe_continue, "{\"tid\":\"a\"}", "tid: expected an integer" },
+    { try_probe_heartbeat, "{}", "time_ms: missing required field" },
+    { try_probe_heartbeat, "{\"time_ms\":1e300}", "time_ms: expected an integer <= 999999999999999" },
+};
+
+Test(probe_types, malformed_bodies_name_the_offending_field)
+{
+    for (size_t i = 0; i < sizeof bad_bodies / sizeof bad_bodies[0]; i++) {
+        cJSON *json = cJSON_Parse(bad_bodies[i].json);
+        cr_assert_not_null(json, "test input is not JSON: %s", bad_bodies[i].json);
+        char err[256] = "";
+        cr_expect_eq(bad_bodies[i].decode(json, err, sizeof err), -1, "accepted: %s",
+                     bad_bodies[i].json);
+        cr_expect_str_eq(err, bad_bodies[i].error, "input: %s", bad_bodies[i].json);
+        cJSON_Delete(json);
+    }
+}

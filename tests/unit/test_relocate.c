@@ -1,0 +1,192 @@
+/* Unit tests for relocate.c: real instruction bytes relocated to a slot far away (but within
+ * rel32), checked by decoding the produced code with Zydis and comparing absolute targets. */
+#include <criterion/criterion.h>
+
+#include <Zydis/Zydis.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "relocate.h"
+
+#define SITE ((uintptr_t)0x555555554100)
+#define FAR_SLOT (SITE + 0x70000000) /* 1.75 GiB away: every short branch must widen */
+
+typedef struct decoded {
+    ZydisMnemonic mnemonic;
+    size_t length;
+    bool has_target;
+    uint64_t target; /* branch target or RIP-relative address */
+} decoded;
+
+static decoded decode_at(const uint8_t *bytes, size_t len, uintptr_t at)
+{
+    ZydisDecoder decoder;
+    ZydisDecodedInstruction insn;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    cr_assert(ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, bytes, len, &insn, ops)),
+              "produced bytes do not decode");
+    decoded d = {.mnemonic = insn.mnemonic, .length = insn.length};
+    for (uint8_t i = 0; i < insn.operand_count_visible; i++) {
+        bool relative = (ops[i].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && ops[i].imm.is_relative) ||
+                        (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+                         ops[i].mem.base == ZYDIS_REGISTER_RIP);
+        if (relative) {
+            ZyanU64 target;
+            cr_assert(ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&insn, &ops[i], at, &target)));
+            d.has_target = true;
+            d.target = target;
+        }
+    }
+    return d;
+}
+
+/* Relocates bytes from SITE to FAR_SLOT, checks the jump back, returns the relocation. */
+static relocation relocate_ok(const uint8_t *bytes, size_t len)
+{
+    relocation r;
+    char err[256] = "";
+    cr_assert_eq(relocate_instruction(bytes, len, SITE, FAR_SLOT, &r, err, sizeof err), 0,
+                 "relocation failed: %s", err);
+    cr_assert_eq(r.insn_len, len);
+    cr_assert_eq(r.return_address, SITE + len);
+    decoded first = decode_at(r.code, r.code_len, FAR_SLOT);
+    cr_assert_lt(first.length, r.code_len, "no jump back after the instruction");
+    decoded back = decode_at(r.code + first.length, r.code_len - first.length,
+                             FAR_SLOT + first.length);
+    cr_assert_eq(back.mnemonic, ZYDIS_MNEMONIC_JMP);
+    cr_assert_eq(back.target, SITE + len, "jump back goes to 0x%lx", (unsigned long)back.target);
+    cr_assert_eq(first.length + back.length, r.code_len);
+    return r;
+}
+
+/* The relocated instruction keeps the original's absolute target and has mnemonic `want`. */
+static relocation check_same_target(const uint8_t *bytes, size_t len, ZydisMnemonic want)
+{
+    relocation r = relocate_ok(bytes, len);
+    decoded original = decode_at(bytes, len, SITE);
+    decoded moved = decode_at(r.code, r.code_len, FAR_SLOT);
+    cr_assert_eq(moved.mnemonic, want);
+    cr_assert(original.has_target && moved.has_target);
+    cr_assert_eq(moved.target, original.target, "target moved from 0x%lx to 0x%lx",
+                 (unsigned long)original.target, (unsigned long)moved.target);
+    return r;
+}
+
+static void check_refused(const uint8_t *bytes, size_t len, const char *mnemonic)
+{
+    relocation r;
+    char err[256] = "";
+    cr_assert_eq(relocate_instruction(bytes, len, SITE, FAR_SLOT, &r, err, sizeof err), -1);
+    char where[64];
+    snprintf(where, sizeof where, "'%s' at 0x%lx", mnemonic, (unsigned long)SITE);
+    cr_assert(strstr(err, where), "message \"%s\" does not name %s", err, where);
+}
+
+Test(relocate, plain_instructions_are_copied_unchanged)
+{
+    static const uint8_t mov_rax_rcx[] = {0x48, 0x89, 0xc8};
+    static const uint8_t add_rax_1[] = {0x48, 0x83, 0xc0, 0x01};
+    static const uint8_t push_rbp[] = {0x55};
+    const struct { const uint8_t *bytes; size_t len; } cases[] = {
+        {mov_rax_rcx, sizeof mov_rax_rcx}, {add_rax_1, sizeof add_rax_1},
+        {push_rbp, sizeof push_rbp}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        relocation r = relocate_ok(cases[i].bytes, cases[i].len);
+        cr_assert_eq(r.kind, RELOCATION_PLAIN);
+        cr_assert_eq(memcmp(r.code, cases[i].bytes, cases[i].len), 0, "case %zu changed", i);
+    }
+}
+
+Test(relocate, rip_relative_lea_keeps_its_absolute_target)
+{
+    static const uint8_t lea[] = {0x48, 0x8d, 0x05, 0x10, 0x00, 0x00, 0x00}; /* lea rax,[rip+0x10] */
+    relocation r = check_same_target(lea, sizeof lea, ZYDIS_MNEMONIC_LEA);
+    cr_assert_eq(r.kind, RELOCATION_PLAIN);
+    cr_assert_neq(memcmp(r.code, lea, sizeof lea), 0, "displacement was not adjusted");
+}
+
+Test(relocate, rip_relative_load_and_store_keep_their_targets)
+{
+    static const uint8_t load[] = {0x8b, 0x05, 0x00, 0x10, 0x00, 0x00};        /* mov eax,[rip+0x1000] */
+    static const uint8_t cmp_imm[] = {0x83, 0x3d, 0x10, 0x00, 0x00, 0x00, 0x05}; /* cmp [rip+0x10],5 */
+    check_same_target(load, sizeof load, ZYDIS_MNEMONIC_MOV);
+    check_same_target(cmp_imm, sizeof cmp_imm, ZYDIS_MNEMONIC_CMP);
+}
+
+Test(relocate, short_jmp_widens_to_the_same_target)
+{
+    static const uint8_t jmp8[] = {0xeb, 0x10};
+    relocation r = check_same_target(jmp8, sizeof jmp8, ZYDIS_MNEMONIC_JMP);
+    cr_assert_eq(r.code[0], 0xe9, "not widened to jmp rel32");
+}
+
+Test(relocate, short_jcc_widens_to_the_same_target)
+{
+    static const uint8_t je8[] = {0x74, 0x10};
+    static const uint8_t jne32[] = {0x0f, 0x85, 0x00, 0x01, 0x00, 0x00};
+    relocation r = check_same_target(je8, sizeof je8, ZYDIS_MNEMONIC_JZ);
+    cr_assert(r.code[0] == 0x0f && r.code[1] == 0x84, "not widened to jz rel32");
+    check_same_target(jne32, sizeof jne32, ZYDIS_MNEMONIC_JNZ);
+}
+
+Test(relocate, call_rel32_becomes_jmp_with_return_push)
+{
+    static const uint8_t call[] = {0xe8, 0x10, 0x00, 0x00, 0x00};
+    relocation r = check_same_target(call, sizeof call, ZYDIS_MNEMONIC_JMP);
+    cr_assert_eq(r.kind, RELOCATION_CALL);
+    cr_assert_eq(r.return_address, SITE + sizeof call);
+}
+
+Test(relocate, indirect_calls_become_jmp_with_return_push)
+{
+    static const uint8_t call_rip[] = {0xff, 0x15, 0x10, 0x00, 0x00, 0x00}; /* call [rip+0x10] */
+    static const uint8_t call_rax[] = {0xff, 0xd0};
+    relocation r = check_same_target(call_rip, sizeof call_rip, ZYDIS_MNEMONIC_JMP);
+    cr_assert_eq(r.kind, RELOCATION_CALL);
+    r = relocate_ok(call_rax, sizeof call_rax);
+    cr_assert_eq(r.kind, RELOCATION_CALL);
+    cr_assert_eq(decode_at(r.code, r.code_len, FAR_SLOT).mnemonic, ZYDIS_MNEMONIC_JMP);
+}
+
+Test(relocate, ret_runs_as_is)
+{
+    static const uint8_t ret[] = {0xc3};
+    relocation r = relocate_ok(ret, sizeof ret);
+    cr_assert_eq(r.kind, RELOCATION_PLAIN);
+    cr_assert_eq(r.code[0], 0xc3);
+}
+
+Test(relocate, refuses_what_cannot_run_out_of_line)
+{
+    static const uint8_t loop[] = {0xe2, 0xfe};
+    static const uint8_t jrcxz[] = {0xe3, 0x10};
+    static const uint8_t xbegin[] = {0xc7, 0xf8, 0x00, 0x00, 0x00, 0x00};
+    static const uint8_t call_rsp[] = {0xff, 0x14, 0x24}; /* call [rsp] */
+    static const uint8_t int3[] = {0xcc};
+    check_refused(loop, sizeof loop, "loop");
+    check_refused(jrcxz, sizeof jrcxz, "jrcxz");
+    check_refused(xbegin, sizeof xbegin, "xbegin");
+    check_refused(call_rsp, sizeof call_rsp, "call");
+    check_refused(int3, sizeof int3, "int3");
+}
+
+Test(relocate, refuses_undecodable_bytes)
+{
+    static const uint8_t truncated[] = {0x48, 0x8b}; /* mov without its modrm */
+    relocation r;
+    char err[256] = "";
+    cr_assert_eq(relocate_instruction(truncated, sizeof truncated, SITE, FAR_SLOT, &r, err,
+                                      sizeof err), -1);
+    cr_assert(strstr(err, "cannot decode"), "message: %s", err);
+}
+
+Test(relocate, refuses_targets_beyond_rel32_of_the_slot)
+{
+    static const uint8_t lea[] = {0x48, 0x8d, 0x05, 0x10, 0x00, 0x00, 0x00};
+    relocation r;
+    char err[256] = "";
+    uintptr_t too_far = SITE + ((uintptr_t)3 << 30);
+    cr_assert_eq(relocate_instruction(lea, sizeof lea, SITE, too_far, &r, err, sizeof err), -1);
+    cr_assert(strstr(err, "beyond +-2 GiB"), "message: %s", err);
+}
