@@ -21,7 +21,6 @@
 #include "server_requests.h"
 #include "stopper.h"
 #include "symbols.h"
-#include "trap.h"
 
 #define NOTIFY_PROTOCOL "podbug-notify"
 #define BACKOFF_FIRST_MS 100
@@ -245,9 +244,10 @@ static int setup(char *err, size_t err_len)
         snprintf(err, err_len, "pipe: %s", strerror(errno));
         return -1;
     }
-    if (trap_init(err, err_len) != 0 || stopper_init(notify_fds[1], self, err, err_len) != 0)
+    /* stopper_init installs the trap handler too and never stops or reports this thread. */
+    if (stopper_init(notify_fds[1], self, err, err_len) != 0)
         return -1;
-    trap_ignore_thread(self);
+    stopper_set_enabled(false); /* until the server has accepted our hello */
     sym_index *symbols = sym_index_create();
     if (!symbols) {
         snprintf(err, err_len, "out of memory");

@@ -522,8 +522,10 @@ static int build_indexes(dwarf_module *m)
         if (is_code_line(&m->rows[i]))
             m->stmt_rows[n++] = (uint32_t)i;
     qsort_r(m->stmt_rows, n, sizeof *m->stmt_rows, by_file_line_address, m->rows);
-    for (size_t i = 0; i < n; i++)
-        m->file_count += i == 0 || m->rows[m->stmt_rows[i]].file != m->rows[m->stmt_rows[i - 1]].file;
+    for (size_t i = 0; i < n; i++) {
+        const char *file = m->rows[m->stmt_rows[i]].file;
+        m->file_count += i == 0 || file != m->rows[m->stmt_rows[i - 1]].file;
+    }
     m->files = malloc((m->file_count ? m->file_count : 1) * sizeof *m->files);
     if (!m->files)
         return -1;

@@ -111,8 +111,11 @@ static int finish(collector *c, elf_symbols *out)
         const collected_symbol *s = &c->symbols[i];
         if (out->count > 0 && out->symbols[out->count - 1].address == s->address)
             continue;
-        out->symbols[out->count++] =
-            (elf_symbol){ .address = s->address, .size = s->size, .name = out->names + s->name_offset };
+        out->symbols[out->count++] = (elf_symbol){
+            .address = s->address,
+            .size = s->size,
+            .name = out->names + s->name_offset,
+        };
     }
     return 0;
 }

@@ -90,8 +90,9 @@ static int make_operands_absolute(const ZydisDecodedInstruction *insn,
             continue;
         if (!within_rel32(target, slot)) {
             char why[96];
-            snprintf(why, sizeof why, "target 0x%" PRIx64 " is beyond +-2 GiB of the slot 0x%" PRIxPTR,
-                     target, slot);
+            snprintf(why, sizeof why,
+                     "target 0x%" PRIx64 " is beyond +-2 GiB of the slot 0x%" PRIxPTR, target,
+                     slot);
             return refuse(err, err_len, insn->mnemonic, address, why);
         }
         if (ops[i].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
@@ -110,7 +111,8 @@ static bool targets_preserved(const ZydisDecoder *decoder, const ZydisDecodedIns
 {
     ZydisDecodedInstruction moved;
     ZydisDecodedOperand moved_ops[ZYDIS_MAX_OPERAND_COUNT];
-    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(decoder, out->code, out->code_len, &moved, moved_ops)) ||
+    if (!ZYAN_SUCCESS(
+            ZydisDecoderDecodeFull(decoder, out->code, out->code_len, &moved, moved_ops)) ||
         moved.length != out->code_len || moved.operand_count_visible != insn->operand_count_visible)
         return false;
     for (uint8_t i = 0; i < insn->operand_count_visible; i++) {
@@ -169,7 +171,8 @@ int relocate_instruction(const uint8_t *bytes, size_t avail, uintptr_t address, 
     }
 
     if (insn.mnemonic == ZYDIS_MNEMONIC_INT3)
-        return refuse(err, err_len, insn.mnemonic, address, "the program's own breakpoint is there");
+        return refuse(err, err_len, insn.mnemonic, address,
+                      "the program's own breakpoint is there");
     if (insn.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
         return refuse(err, err_len, insn.mnemonic, address, "far branches are not supported");
     const char *unwidenable = unwidenable_reason(insn.mnemonic);
@@ -213,7 +216,8 @@ int relocate_instruction(const uint8_t *bytes, size_t avail, uintptr_t address, 
     }
     ZyanUSize len = sizeof out->code;
     if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstructionAbsolute(&req, out->code, &len, slot)))
-        return refuse(err, err_len, insn.mnemonic, address, "Zydis cannot re-encode it at the slot");
+        return refuse(err, err_len, insn.mnemonic, address,
+                      "Zydis cannot re-encode it at the slot");
     out->code_len = len;
     if (!targets_preserved(&decoder, &insn, ops, address, out, slot))
         return refuse(err, err_len, insn.mnemonic, address, "re-encoding changed its target");

@@ -38,7 +38,9 @@ static claim claims[_NSIG];
 static _Atomic(sigaction_fn) real_sigaction_fn;
 static _Atomic(signal_fn) real_signal_fn;
 
-extern const char __start_podbug_handler_text[], __stop_podbug_handler_text[];
+/* defined by the linker around the section, in this module */
+extern const char __start_podbug_handler_text[] __attribute__((visibility("hidden")));
+extern const char __stop_podbug_handler_text[] __attribute__((visibility("hidden")));
 
 static sigaction_fn real_sigaction(void)
 {
@@ -67,7 +69,7 @@ __attribute__((constructor)) static void resolve_real_functions(void)
     real_signal();
 }
 
-static uint64_t signal_bit(int signo)
+PODBUG_HANDLER_TEXT static uint64_t signal_bit(int signo)
 {
     return (uint64_t)1 << (signo - 1);
 }

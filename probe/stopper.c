@@ -13,12 +13,14 @@
  * Events: every breakpoint hit queues one event tagged with its generation, including hits by
  * threads that reach a breakpoint while the process is already stopping; all of them park.
  * stopper_take_event returns the current stop's events in hit order and drops older ones: the
- * agent reports the first as the stop reason and may discard the rest (each parked thread's
- * record still names the site it hit). Hits are honoured only while enabled (the default;
- * the agent disables them when the probe is disconnected).
+ * agent reports the first as the stop reason and may report or discard the rest. The queue
+ * holds MAX_EVENTS unreported hits; beyond that a hit still parks but is not queued. Hits are
+ * honoured only while enabled (the default; the agent disables them when the probe is
+ * disconnected).
  *
- * Known limitation: a thread that blocks the stop signal never parks (stop_all times out on
- * it), and a nanosleep interrupted by the stop signal returns EINTR to the program. */
+ * Known limitations: a thread that blocks the stop signal (a sigwait() thread, say) keeps
+ * running until it unblocks it (stop_all does not wait for it; the request stays pending), and
+ * a nanosleep interrupted by the stop signal returns EINTR to the program. */
 #define UNW_LOCAL_ONLY
 #include "stopper.h"
 
@@ -51,7 +53,6 @@ typedef struct thread_record {
     atomic_int tid;           /* 0 when free; claimed by a thread while it is parked */
     atomic_int parked;
     atomic_uint generation;   /* the stop it parked for */
-    uintptr_t site;           /* breakpoint hit, or 0 when parked by the stop signal */
     int frame_count;
     uintptr_t pcs[STOPPER_MAX_FRAMES];
 } thread_record;
@@ -127,11 +128,10 @@ PODBUG_HANDLER_TEXT static void queue_event(pid_t tid, uintptr_t address, unsign
 }
 
 /* Records this thread's stack and waits until the stop `stop` ends. */
-PODBUG_HANDLER_TEXT static void park(uintptr_t site, ucontext_t *uc, unsigned stop, bool notify)
+PODBUG_HANDLER_TEXT static void park(ucontext_t *uc, unsigned stop, bool notify)
 {
     thread_record *r = claim_record(current_tid());
     if (r) {
-        r->site = site;
         r->frame_count = capture_stack(uc, r->pcs);
         atomic_store_explicit(&r->generation, stop, memory_order_relaxed);
         atomic_store_explicit(&r->parked, 1, memory_order_release);
@@ -157,7 +157,7 @@ PODBUG_HANDLER_TEXT static void on_breakpoint_hit(uintptr_t addr, void *ucontext
     unsigned stop = atomic_load_explicit(&generation, memory_order_acquire);
     queue_event(current_tid(), addr, stop);
     atomic_store_explicit(&stopped_generation, stop, memory_order_release);
-    park(addr, ucontext, stop, true);
+    park(ucontext, stop, true);
 }
 
 PODBUG_HANDLER_TEXT static void stop_signal_handler(int signo, siginfo_t *info, void *ucontext)
@@ -172,7 +172,7 @@ PODBUG_HANDLER_TEXT static void stop_signal_handler(int signo, siginfo_t *info, 
         unsigned stop = (unsigned)cookie;
         if (stop == atomic_load_explicit(&generation, memory_order_acquire) &&
             stop == atomic_load_explicit(&stopped_generation, memory_order_acquire))
-            park(0, ucontext, stop, false);
+            park(ucontext, stop, false);
         /* otherwise a late request for a stop that has ended: nothing to do */
     }
     errno = saved_errno;
@@ -302,8 +302,26 @@ static bool contains(const pid_t *tids, size_t count, pid_t tid)
     return false;
 }
 
+/* False when the thread is gone, or blocks the stop signal (a sigwait() thread, say): it
+ * cannot park until it unblocks it, so stop_all does not wait for it. (A thread already in
+ * the hit path blocks it too, but parks by itself.) */
+static bool can_park(pid_t tid)
+{
+    char path[64], line[128];
+    snprintf(path, sizeof path, "/proc/self/task/%d/status", (int)tid);
+    FILE *status = fopen(path, "re");
+    if (!status)
+        return false;
+    unsigned long long blocked = 0;
+    while (fgets(line, sizeof line, status))
+        if (sscanf(line, "SigBlk: %llx", &blocked) == 1)
+            break;
+    fclose(status);
+    return !((blocked >> (stop_signal - 1)) & 1);
+}
+
 /* One pass over /proc/self/task: requests a stop from every thread not yet asked (threads
- * created meanwhile included). Returns how many live threads are not parked yet. */
+ * created meanwhile included). Returns how many live threads are still expected to park. */
 static size_t request_stops(unsigned stop, pid_t *asked, size_t *asked_count)
 {
     DIR *dir = opendir("/proc/self/task");
@@ -315,12 +333,12 @@ static size_t request_stops(unsigned stop, pid_t *asked, size_t *asked_count)
         pid_t tid = (pid_t)atoi(entry->d_name);
         if (tid <= 0 || tid == agent_tid || parked_record(tid, stop))
             continue;
-        if (contains(asked, *asked_count, tid)) {
-            pending += syscall(SYS_tgkill, getpid(), tid, 0) == 0; /* still alive */
-        } else if (*asked_count < STOPPER_MAX_THREADS && send_stop_request(tid, stop)) {
+        if (!contains(asked, *asked_count, tid)) {
+            if (*asked_count == STOPPER_MAX_THREADS || !send_stop_request(tid, stop))
+                continue;
             asked[(*asked_count)++] = tid;
-            pending++;
         }
+        pending += can_park(tid);
     }
     closedir(dir);
     return pending;

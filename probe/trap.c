@@ -156,8 +156,9 @@ int trap_init(char *err, size_t err_len)
 /* libc functions that the probe's signal handlers call. */
 static bool is_handler_libc_function(const char *name)
 {
-    static const char *const names[] = {"syscall", "write", "__write", "__libc_write",
-                                        "sched_yield", "__sigaction", "__libc_sigaction"};
+    static const char *const names[] = {"syscall",     "write",       "__write",
+                                        "__libc_write", "sched_yield", "sigaction",
+                                        "__sigaction",  "__libc_sigaction"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i]) == 0)
             return true;
@@ -174,7 +175,8 @@ static int check_patchable(uintptr_t addr, text_mapping *mapping, char *err, siz
         return -1;
     }
     if (signal_interpose_in_handler_text(addr)) {
-        snprintf(err, err_len, "address 0x%" PRIxPTR " is inside the probe's signal handlers", addr);
+        snprintf(err, err_len, "address 0x%" PRIxPTR " is inside the probe's signal handlers",
+                 addr);
         return -1;
     }
     Dl_info here, unwinder;

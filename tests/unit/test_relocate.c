@@ -100,18 +100,24 @@ Test(relocate, plain_instructions_are_copied_unchanged)
 
 Test(relocate, rip_relative_lea_keeps_its_absolute_target)
 {
-    static const uint8_t lea[] = {0x48, 0x8d, 0x05, 0x10, 0x00, 0x00, 0x00}; /* lea rax,[rip+0x10] */
+    /* lea rax,[rip+0x10] */
+    static const uint8_t lea[] = {0x48, 0x8d, 0x05, 0x10, 0x00, 0x00, 0x00};
     relocation r = check_same_target(lea, sizeof lea, ZYDIS_MNEMONIC_LEA);
     cr_assert_eq(r.kind, RELOCATION_PLAIN);
     cr_assert_neq(memcmp(r.code, lea, sizeof lea), 0, "displacement was not adjusted");
 }
 
-Test(relocate, rip_relative_load_and_store_keep_their_targets)
+Test(relocate, rip_relative_memory_operands_keep_their_targets)
 {
-    static const uint8_t load[] = {0x8b, 0x05, 0x00, 0x10, 0x00, 0x00};        /* mov eax,[rip+0x1000] */
-    static const uint8_t cmp_imm[] = {0x83, 0x3d, 0x10, 0x00, 0x00, 0x00, 0x05}; /* cmp [rip+0x10],5 */
+    static const uint8_t load[] = {0x8b, 0x05, 0x00, 0x10, 0x00, 0x00};         /* mov eax,[rip+n] */
+    static const uint8_t cmp_imm[] = {0x83, 0x3d, 0x10, 0x00, 0x00, 0x00, 0x05}; /* cmp [rip+16],5 */
+    static const uint8_t vmovdqa[] = {0xc5, 0xf9, 0x6f, 0x05, 0x10, 0x00, 0x00, 0x00}; /* VEX */
+    static const uint8_t jmp_rip[] = {0xff, 0x25, 0x10, 0x00, 0x00, 0x00}; /* jmp [rip+0x10] */
     check_same_target(load, sizeof load, ZYDIS_MNEMONIC_MOV);
     check_same_target(cmp_imm, sizeof cmp_imm, ZYDIS_MNEMONIC_CMP);
+    check_same_target(vmovdqa, sizeof vmovdqa, ZYDIS_MNEMONIC_VMOVDQA);
+    cr_assert_eq(check_same_target(jmp_rip, sizeof jmp_rip, ZYDIS_MNEMONIC_JMP).kind,
+                 RELOCATION_PLAIN);
 }
 
 Test(relocate, short_jmp_widens_to_the_same_target)

@@ -17,12 +17,12 @@
 /* ---- code of this file that the tests resolve and look up ---- */
 
 enum { TARGET_BODY_LINE = __LINE__ + 3 };
-__attribute__((noinline, noclone)) static int symbols_test_target(int x)
+__attribute__((noinline)) static int symbols_test_target(int x)
 {
     return x * 3 + 1;
 }
 
-__attribute__((noinline, noclone)) static uintptr_t return_address_of_call(void)
+__attribute__((noinline)) static uintptr_t return_address_of_call(void)
 {
     return (uintptr_t)__builtin_return_address(0);
 }
@@ -248,7 +248,6 @@ Test(symbols, looks_up_own_function)
     cr_assert(info.line >= TARGET_BODY_LINE - 2 && info.line <= TARGET_BODY_LINE,
               "the entry is on the function's first lines, not on line %d", info.line);
     cr_assert_str_eq(info.module, sym_main_path(idx));
-    cr_assert_eq(symbols_test_target(2), 7);
     sym_index_destroy(idx);
 }
 

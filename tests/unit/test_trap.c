@@ -1,8 +1,10 @@
 /* Unit tests for trap.c in this process: breakpoints on real functions of this file hit from
  * several threads, exact hit counts, byte-exact disarm, refusals, and the program's own SIGTRAP. */
+#define UNW_LOCAL_ONLY
 #include <criterion/criterion.h>
 
 #include <Zydis/Zydis.h>
+#include <libunwind.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -272,6 +274,9 @@ Test(trap, refuses_code_its_own_signal_handler_runs)
     err[0] = '\0';
     cr_assert_eq(trap_arm((uintptr_t)write, err, sizeof err), -1);
     cr_assert(strstr(err, "write'"), "message: %s", err);
+    err[0] = '\0';
+    cr_assert_eq(trap_arm((uintptr_t)unw_step, err, sizeof err), -1);
+    cr_assert(strstr(err, "libunwind"), "message: %s", err);
 }
 
 static volatile sig_atomic_t program_traps;
