@@ -98,8 +98,13 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@bench/run.sh $(BUILD)
 
+ASAN_MAKE = $(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+            SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" unit
+	@$(ASAN_MAKE) all
+	@$(ASAN_MAKE) unit
+	@ASAN_OPTIONS=detect_leaks=1 PODBUG_PRELOAD_FIRST=$$($(CC) -print-file-name=libasan.so) \
+	  $(ASAN_MAKE) integration
 
 fuzz: deps
 	@tests/fuzz/run.sh

@@ -302,11 +302,22 @@ static bool contains(const pid_t *tids, size_t count, pid_t tid)
     return false;
 }
 
-/* False when the thread is gone, or blocks the stop signal (a sigwait() thread, say): it
- * cannot park until it unblocks it, so stop_all does not wait for it. (A thread already in
- * the hit path blocks it too, but parks by itself.) */
-static bool can_park(pid_t tid)
+static bool access_task(pid_t tid)
 {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d", (int)tid);
+    return access(path, F_OK) == 0;
+}
+
+/* False when the thread is gone, or blocks the stop signal (a sigwait() thread, say): it
+ * cannot park until it unblocks it, so stop_all does not wait for it. A thread inside our trap
+ * handler blocks it too, on its way to park by itself: during the first BLOCKED_GRACE_NS of a
+ * stop every live thread is waited for, so that such a thread is listed as parked. */
+#define BLOCKED_GRACE_NS (20 * 1000000L)
+static bool can_park(pid_t tid, bool in_grace)
+{
+    if (in_grace)
+        return access_task(tid);
     char path[64], line[128];
     snprintf(path, sizeof path, "/proc/self/task/%d/status", (int)tid);
     FILE *status = fopen(path, "re");
@@ -322,7 +333,7 @@ static bool can_park(pid_t tid)
 
 /* One pass over /proc/self/task: requests a stop from every thread not yet asked (threads
  * created meanwhile included). Returns how many live threads are still expected to park. */
-static size_t request_stops(unsigned stop, pid_t *asked, size_t *asked_count)
+static size_t request_stops(unsigned stop, pid_t *asked, size_t *asked_count, bool in_grace)
 {
     DIR *dir = opendir("/proc/self/task");
     if (!dir)
@@ -338,7 +349,7 @@ static size_t request_stops(unsigned stop, pid_t *asked, size_t *asked_count)
                 continue;
             asked[(*asked_count)++] = tid;
         }
-        pending += can_park(tid);
+        pending += can_park(tid, in_grace);
     }
     closedir(dir);
     return pending;
@@ -357,8 +368,10 @@ int stopper_stop_all(int timeout_ms)
     atomic_store_explicit(&stopped_generation, stop, memory_order_release);
     static pid_t asked[STOPPER_MAX_THREADS];
     size_t asked_count = 0;
-    int64_t deadline = monotonic_ns() + (int64_t)timeout_ms * 1000000;
-    while (request_stops(stop, asked, &asked_count) > 0 && monotonic_ns() < deadline) {
+    int64_t start = monotonic_ns();
+    int64_t deadline = start + (int64_t)timeout_ms * 1000000;
+    while (request_stops(stop, asked, &asked_count, monotonic_ns() - start < BLOCKED_GRACE_NS) > 0 &&
+           monotonic_ns() < deadline) {
         struct timespec pause = {0, STOP_POLL_NS};
         nanosleep(&pause, NULL);
     }

@@ -12,6 +12,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '../../..');
 export const buildDir = process.env.PODBUG_BUILD ? path.resolve(process.env.PODBUG_BUILD) : path.join(repoRoot, 'build');
 export const probeLib = path.join(buildDir, 'libpodbug-probe.so');
+// Under `make asan` the probe is built with AddressSanitizer, whose runtime must be loaded first.
+const preloadList = [process.env.PODBUG_PRELOAD_FIRST, probeLib].filter(Boolean).join(' ');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export { sleep };
@@ -81,7 +83,12 @@ export class Server {
 
   async stop() {
     if (this.alive()) this.proc.kill('SIGTERM');
-    await this.exited;
+    const { code } = await this.exited;
+    // Under `make asan` a sanitizer report makes the server's exit status non-zero.
+    if (/ERROR: (Address|Leak)Sanitizer|runtime error:/.test(this.output.stderr)) {
+      throw new Error(`podbug-server sanitizer report:\n${this.output.stderr.slice(-4000)}`);
+    }
+    if (code !== 0) throw new Error(`podbug-server exited with status ${code}:\n${this.output.stderr.slice(-2000)}`);
   }
 }
 
@@ -95,7 +102,7 @@ export class Target {
       stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
-        ...(preload ? { LD_PRELOAD: probeLib } : {}),
+        ...(preload ? { LD_PRELOAD: preloadList } : {}),
         PODBUG_SERVER: serverUrl,
         PODBUG_POD: pod,
         PODBUG_NAMESPACE: namespace,
