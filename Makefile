@@ -24,6 +24,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 COMMON_OBJ   := $(call obj,$(COMMON_SRC) $(PROTOCOL_SRC))
 SERVER_OBJ   := $(call obj,$(SERVER_SRC))
+SERVER_LIB_OBJ := $(filter-out $(BUILD)/obj/server/main.o,$(SERVER_OBJ))
 PROBE_OBJ    := $(call obj,$(PROBE_SRC))
 CLI_OBJ      := $(call obj,$(CLI_SRC))
 
@@ -70,8 +71,9 @@ $(BUILD)/targets/%-O2: tests/targets/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 -Wall -Wextra -o $@ $< -lpthread
 
-# Unit tests link every module except the probe's constructor (which would start an agent).
-$(BUILD)/tests/%: tests/unit/%.c $(COMMON_OBJ) $(PROBE_OBJ)
+# Unit tests link every module except the entry points (the probe's constructor would start an
+# agent; the server's main would be a second main).
+$(BUILD)/tests/%: tests/unit/%.c $(COMMON_OBJ) $(PROBE_OBJ) $(SERVER_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_PROBE) $(LIBS_TEST)
 

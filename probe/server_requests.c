@@ -97,8 +97,8 @@ static void handle_stack_trace(const probe_envelope *env)
         reply_error(env->id, err);
         return;
     }
-    uintptr_t pcs[STOPPER_MAX_FRAMES];
-    int count = stopper_thread_stack(req.tid, pcs, STOPPER_MAX_FRAMES);
+    static frame_regs frames[STOPPER_MAX_FRAMES];
+    int count = stopper_thread_frames(req.tid, frames, STOPPER_MAX_FRAMES);
     if (count < 0) {
         snprintf(err, sizeof err, "thread %d is not stopped", req.tid);
         reply_error(env->id, err);
@@ -114,8 +114,8 @@ static void handle_stack_trace(const probe_envelope *env)
     for (int i = start; i < end; i++) {
         sym_info info;
         probe_frame *f = &out.frames[out.n++];
-        f->pc = pcs[i];
-        if (sym_lookup(symbols, pcs[i], i > 0, &info)) {
+        f->pc = frames[i].reg[DWREG_RIP];
+        if (sym_lookup(symbols, f->pc, i > 0, &info)) {
             /* The strings belong to the symbol index: borrowed for the encoding only. */
             f->function = (char *)info.function;
             f->file = (char *)info.file;

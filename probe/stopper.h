@@ -7,9 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "frame_regs.h"
 
 #define STOPPER_MAX_THREADS 1024
-#define STOPPER_MAX_FRAMES 128
+#define STOPPER_MAX_FRAMES 64
 
 /* Sets up the stop signal and its handler, and installs the trap hit handler. notify_fd is
  * written one byte (async-signal-safe) whenever a thread hits a breakpoint and parks, so the
@@ -35,10 +36,17 @@ int stopper_stop_all(int timeout_ms);
 /* Agent, while stopped: the parked threads' tids (at most max). */
 size_t stopper_parked_threads(pid_t *tids, size_t max);
 
-/* Agent, while stopped: the captured stack of a parked thread: pcs[0] is where it stopped
- * (the breakpoint address for the hitting thread), pcs[i>0] are return addresses.
+/* Agent, while stopped: the captured frames of a parked thread, innermost first. frames[0] holds
+ * every general register of the interrupted context (its rip is where it stopped: the breakpoint
+ * address for the hitting thread); frames[i>0] hold rip (a return address), rsp and the
+ * callee-saved registers as libunwind recovered them; each frame's cfa is the next frame's rsp.
  * Returns the frame count, or -1 when tid is not parked. */
-int stopper_thread_stack(pid_t tid, uintptr_t *pcs, size_t max);
+int stopper_thread_frames(pid_t tid, frame_regs *frames, size_t max);
+
+/* Agent, while stopped: changes a register of a parked thread's frame 0 (the value it resumes
+ * with). rip and rsp cannot be changed. Returns 0, or -1 when tid is not parked or regno is not
+ * writable. */
+int stopper_set_register(pid_t tid, int regno, uint64_t value);
 
 /* True between a hit (or stop_all) and the next resume. */
 bool stopper_is_stopped(void);

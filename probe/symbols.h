@@ -45,6 +45,23 @@ typedef struct sym_info {
  * lookup uses pc - 1 (the call instruction). Returns false when pc is in no known module. */
 bool sym_lookup(sym_index *idx, uintptr_t pc, bool is_return_address, sym_info *out);
 
+/* Per-module data of higher layers (debuginfo's caches), destroyed with the module. */
+typedef struct sym_module_ext {
+    void *data;
+    void (*destroy)(void *data);
+} sym_module_ext;
+
+typedef struct sym_module_info {
+    const char *path;        /* owned by the index */
+    uintptr_t bias;          /* runtime address minus link-time address */
+    sym_module_ext *ext;     /* the module's extension slot, initially {NULL, NULL} */
+} sym_module_info;
+
+/* The module containing runtime address pc. */
+bool sym_module_at(sym_index *idx, uintptr_t pc, sym_module_info *out);
+/* Every module, for searches by name: i from 0 while it returns true. */
+bool sym_module_get(sym_index *idx, size_t i, sym_module_info *out);
+
 /* Hex GNU build-id of the main executable ("" when it has none). */
 const char *sym_main_build_id(sym_index *idx);
 /* Absolute path of the main executable. */

@@ -20,6 +20,10 @@
 #define PMSG_STOPPED "stopped"             /* probe -> server, event (id 0) */
 #define PMSG_STACK_TRACE "stack_trace"     /* server -> probe, request */
 #define PMSG_CONTINUE "continue"           /* server -> probe, request */
+#define PMSG_SCOPES "scopes"               /* server -> probe, request */
+#define PMSG_VARIABLES "variables"         /* server -> probe, request */
+#define PMSG_EVALUATE "evaluate"           /* server -> probe, request */
+#define PMSG_SET_VARIABLE "set_variable"   /* server -> probe, request */
 #define PMSG_HEARTBEAT "heartbeat"         /* either way, event */
 #define PMSG_RESULT "result"               /* reply to request `id`: success */
 #define PMSG_ERROR "error"                 /* reply to request `id` (or id 0): failure */
@@ -118,6 +122,40 @@ typedef struct probe_heartbeat { int64_t time_ms; } probe_heartbeat;
     int T##_from_json(const cJSON *json, T *out, char *err, size_t err_len); \
     void T##_free(T *m);
 
+/* scopes: the scopes of frame `frame` (index in the stack_trace list) of stopped thread tid. */
+typedef struct probe_frame_request { int tid; int frame; } probe_frame_request;
+
+typedef struct probe_scope {
+    char *name;               /* "Locals", "Arguments", "Globals", "Statics", "Registers" */
+    char *presentation_hint;  /* "arguments", "locals", "registers", or NULL */
+    int64_t ref;              /* probe-side variables reference (> 0) */
+    int named;                /* number of variables, when known cheaply; else 0 */
+    int expensive;
+} probe_scope;
+typedef struct probe_scopes_reply { probe_scope *scopes; size_t n; } probe_scopes_reply;
+
+/* variables: children of reference `ref`, [start, start+count) (count 0 = all); filter is
+ * "indexed", "named" or NULL (both). */
+typedef struct probe_variables_request { int64_t ref; int start; int count; char *filter; } probe_variables_request;
+
+typedef struct probe_variable {
+    char *name;
+    char *value;
+    char *type;               /* may be NULL */
+    int64_t ref;              /* > 0 when it has children */
+    int named;                /* children counts, for DAP paging */
+    int indexed;
+    char *evaluate_name;      /* may be NULL */
+} probe_variable;
+typedef struct probe_variables_reply { probe_variable *variables; size_t n; } probe_variables_reply;
+
+/* evaluate: expression in frame `frame` of thread tid; context "repl", "watch", "hover". */
+typedef struct probe_evaluate_request { int tid; int frame; char *expression; char *context; } probe_evaluate_request;
+/* set_variable: the child `name` of reference `ref` gets the value of expression `value`. */
+typedef struct probe_set_variable_request { int64_t ref; char *name; char *value; } probe_set_variable_request;
+/* The reply of evaluate and set_variable: the resulting value. */
+typedef struct probe_value_reply { char *value; char *type; int64_t ref; int named; int indexed; } probe_value_reply;
+
 /* Frees what one breakpoint state owns (its strings and locations), not the struct itself. */
 void probe_bp_state_free(probe_bp_state *st);
 
@@ -130,6 +168,13 @@ PROBE_DECLARE_CODEC(probe_stack_request)
 PROBE_DECLARE_CODEC(probe_stack_reply)
 PROBE_DECLARE_CODEC(probe_continue)
 PROBE_DECLARE_CODEC(probe_heartbeat)
+PROBE_DECLARE_CODEC(probe_frame_request)
+PROBE_DECLARE_CODEC(probe_scopes_reply)
+PROBE_DECLARE_CODEC(probe_variables_request)
+PROBE_DECLARE_CODEC(probe_variables_reply)
+PROBE_DECLARE_CODEC(probe_evaluate_request)
+PROBE_DECLARE_CODEC(probe_set_variable_request)
+PROBE_DECLARE_CODEC(probe_value_reply)
 
 /* Frees one element of probe_bp_result.breakpoints (for code that keeps states apart). */
 void probe_bp_state_free(probe_bp_state *m);

@@ -224,6 +224,26 @@ static void send_clear(dap_session *s, const int64_t *ids, size_t n)
     }
 }
 
+/* Frees a detached list of breakpoints and removes them from every probe the session sees. */
+static void release_all(dap_session *s, session_bp *list)
+{
+    size_t n = 0;
+    for (session_bp *b = list; b; b = b->next)
+        n++;
+    int64_t *ids = calloc(n ? n : 1, sizeof *ids);
+    size_t count = 0;
+    while (list) {
+        session_bp *b = list;
+        list = b->next;
+        if (ids)
+            ids[count++] = b->id;
+        free_bp(b);
+    }
+    if (ids)
+        send_clear(s, ids, count);
+    free(ids);
+}
+
 static bp_batch *new_batch(const dap_session *s, size_t max_ids)
 {
     bp_batch *batch = calloc(1, sizeof *batch);
@@ -304,21 +324,7 @@ void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const ch
         tail = &b->next;
         batch->ids[batch->n_ids++] = b->id;
     }
-    size_t n_removed = 0;
-    for (session_bp *b = old; b; b = b->next)
-        n_removed++;
-    int64_t *removed = calloc(n_removed ? n_removed : 1, sizeof *removed);
-    size_t i = 0;
-    while (old) {
-        session_bp *b = old;
-        old = b->next;
-        if (removed)
-            removed[i++] = b->id;
-        free_bp(b);
-    }
-    if (removed)
-        send_clear(s, removed, i);
-    free(removed);
+    release_all(s, old);
     fan_out(s, batch, NULL);
 }
 
@@ -352,19 +358,7 @@ void breakpoints_probe_left(dap_session *s, const probe_peer *p)
 
 void breakpoints_remove_all(dap_session *s)
 {
-    size_t n = 0;
-    for (session_bp *b = s->breakpoints; b; b = b->next)
-        n++;
-    int64_t *ids = calloc(n ? n : 1, sizeof *ids);
-    size_t i = 0;
-    while (s->breakpoints) {
-        session_bp *b = s->breakpoints;
-        s->breakpoints = b->next;
-        if (ids)
-            ids[i++] = b->id;
-        free_bp(b);
-    }
-    if (ids)
-        send_clear(s, ids, i);
-    free(ids);
+    session_bp *all = s->breakpoints;
+    s->breakpoints = NULL;
+    release_all(s, all);
 }

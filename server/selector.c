@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "string_pairs.h"
 
 int selector_parse(const cJSON *selector_json, const cJSON *pid_json, selector *out, char *err, size_t err_len)
 {
@@ -23,38 +24,12 @@ int selector_parse(const cJSON *selector_json, const cJSON *pid_json, selector *
         snprintf(err, err_len, "'selector' must be an object of label -> value, e.g. {\"app\": \"shop\"}");
         return -1;
     }
-    size_t n = (size_t)cJSON_GetArraySize(selector_json);
-    out->labels = calloc(n ? n : 1, sizeof *out->labels);
-    if (!out->labels) {
-        snprintf(err, err_len, "out of memory");
-        return -1;
-    }
-    const cJSON *item;
-    cJSON_ArrayForEach(item, selector_json) {
-        if (!cJSON_IsString(item)) {
-            snprintf(err, err_len, "selector label '%.60s' must have a string value", item->string);
-            selector_free(out);
-            return -1;
-        }
-        probe_label *l = &out->labels[out->n_labels++];
-        l->key = strdup(item->string);
-        l->value = strdup(item->valuestring);
-        if (!l->key || !l->value) {
-            snprintf(err, err_len, "out of memory");
-            selector_free(out);
-            return -1;
-        }
-    }
-    return 0;
+    return string_pairs_parse(selector_json, "selector", 0, &out->labels, &out->n_labels, err, err_len);
 }
 
 void selector_free(selector *s)
 {
-    for (size_t i = 0; i < s->n_labels; i++) {
-        free(s->labels[i].key);
-        free(s->labels[i].value);
-    }
-    free(s->labels);
+    string_pairs_free(s->labels, s->n_labels);
     memset(s, 0, sizeof *s);
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "string_pairs.h"
 
 int source_map_parse(const cJSON *json, source_map *out, char *err, size_t err_len)
 {
@@ -16,39 +17,12 @@ int source_map_parse(const cJSON *json, source_map *out, char *err, size_t err_l
         snprintf(err, err_len, "'sourceMap' must be an object of build path prefix -> IDE path prefix");
         return -1;
     }
-    size_t n = (size_t)cJSON_GetArraySize(json);
-    out->entries = calloc(n ? n : 1, sizeof *out->entries);
-    if (!out->entries) {
-        snprintf(err, err_len, "out of memory");
-        return -1;
-    }
-    const cJSON *item;
-    cJSON_ArrayForEach(item, json) {
-        if (!cJSON_IsString(item) || item->string[0] == '\0' || item->valuestring[0] == '\0') {
-            snprintf(err, err_len, "sourceMap entry '%.80s' must map a non-empty prefix to a non-empty string",
-                     item->string);
-            source_map_free(out);
-            return -1;
-        }
-        source_map_entry *e = &out->entries[out->n++];
-        e->build_prefix = strdup(item->string);
-        e->ide_prefix = strdup(item->valuestring);
-        if (!e->build_prefix || !e->ide_prefix) {
-            snprintf(err, err_len, "out of memory");
-            source_map_free(out);
-            return -1;
-        }
-    }
-    return 0;
+    return string_pairs_parse(json, "sourceMap", 1, &out->entries, &out->n, err, err_len);
 }
 
 void source_map_free(source_map *m)
 {
-    for (size_t i = 0; i < m->n; i++) {
-        free(m->entries[i].build_prefix);
-        free(m->entries[i].ide_prefix);
-    }
-    free(m->entries);
+    string_pairs_free(m->entries, m->n);
     memset(m, 0, sizeof *m);
 }
 
@@ -68,11 +42,11 @@ static char *map_path(const source_map *m, const char *path, bool to_build)
     const char *best_to = NULL;
     size_t best_len = 0;
     for (size_t i = 0; i < m->n; i++) {
-        const char *from = to_build ? m->entries[i].ide_prefix : m->entries[i].build_prefix;
+        const char *from = to_build ? m->entries[i].value : m->entries[i].key;
         size_t len;
         if (prefix_matches(from, path, &len) && len > best_len) {
             best_len = len;
-            best_to = to_build ? m->entries[i].build_prefix : m->entries[i].ide_prefix;
+            best_to = to_build ? m->entries[i].key : m->entries[i].value;
         }
     }
     if (!best_to)

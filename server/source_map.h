@@ -6,8 +6,10 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-typedef struct source_map_entry { char *build_prefix; char *ide_prefix; } source_map_entry;
-typedef struct source_map { source_map_entry *entries; size_t n; } source_map;
+#include "probe_msg.h"
+
+/* Each entry: key = build-path prefix, value = IDE-path prefix. */
+typedef struct source_map { probe_label *entries; size_t n; } source_map;
 
 /* json may be NULL (no mapping) or an object of string -> string. Returns 0 or -1 with err. */
 int source_map_parse(const cJSON *json, source_map *out, char *err, size_t err_len);

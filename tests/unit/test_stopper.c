@@ -196,21 +196,27 @@ Test(stopper, hit_parks_the_thread_and_stop_all_parks_the_rest)
     for (int i = 0; i <= SPINNERS; i++)
         cr_assert_eq(atomic_load(&workers[i].count), counts[i], "worker %d ran while stopped", i);
 
-    uintptr_t pcs[STOPPER_MAX_FRAMES];
-    int frames = stopper_thread_stack(atomic_load(&hitter->tid), pcs, STOPPER_MAX_FRAMES);
-    cr_assert_geq(frames, 2);
-    cr_assert_eq(pcs[0], site, "frame 0 must be the breakpoint");
-    cr_assert(pcs[1] > (uintptr_t)hitter_loop && pcs[1] < (uintptr_t)hitter_loop + CALLER_SIZE,
-              "frame 1 (0x%lx) is not in the caller", (unsigned long)pcs[1]);
+    static frame_regs frames[STOPPER_MAX_FRAMES];
+    int n_frames = stopper_thread_frames(atomic_load(&hitter->tid), frames, STOPPER_MAX_FRAMES);
+    cr_assert_geq(n_frames, 2);
+    cr_assert_eq(frames[0].reg[DWREG_RIP], site, "frame 0 must be the breakpoint");
+    cr_assert_eq(frames[0].valid, (1u << FRAME_REG_COUNT) - 1, "frame 0 has every register");
+    uintptr_t caller_pc = frames[1].reg[DWREG_RIP];
+    cr_assert(caller_pc > (uintptr_t)hitter_loop && caller_pc < (uintptr_t)hitter_loop + CALLER_SIZE,
+              "frame 1 (0x%lx) is not in the caller", (unsigned long)caller_pc);
+    cr_assert(frame_reg_known(&frames[1], DWREG_RSP) && frame_reg_known(&frames[1], DWREG_RBX));
+    cr_assert_not(frame_reg_known(&frames[1], DWREG_RAX), "caller-saved registers are unknown above frame 0");
+    cr_assert_eq(frames[0].cfa, frames[1].reg[DWREG_RSP], "a frame's CFA is its caller's sp");
+    cr_assert_eq(stopper_set_register(atomic_load(&hitter->tid), DWREG_RIP, 0), -1, "rip is not writable");
     for (int i = 1; i <= SPINNERS; i++)
-        cr_assert_geq(stopper_thread_stack(atomic_load(&workers[i].tid), pcs, STOPPER_MAX_FRAMES),
+        cr_assert_geq(stopper_thread_frames(atomic_load(&workers[i].tid), frames, STOPPER_MAX_FRAMES),
                       3, "spinner %d", i);
 
     /* the hitter stays parked inside its trap: removing the site now must not matter */
     cr_assert_eq(trap_disarm(site), 0);
     stopper_resume_all();
     cr_assert_not(stopper_is_stopped());
-    cr_assert_eq(stopper_thread_stack(atomic_load(&hitter->tid), pcs, STOPPER_MAX_FRAMES), -1);
+    cr_assert_eq(stopper_thread_frames(atomic_load(&hitter->tid), frames, STOPPER_MAX_FRAMES), -1);
     sleep_ms(50);
     for (int i = 0; i <= SPINNERS; i++)
         cr_assert_gt(atomic_load(&workers[i].count), counts[i], "worker %d did not resume", i);
