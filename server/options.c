@@ -95,7 +95,7 @@ options_result server_options_parse(int argc, char **argv, server_options *opts,
             fputs(usage, out);
             return OPTIONS_EXIT_OK;
         default:
-            if (optopt)
+            if (optopt >= OPT_LISTEN && optopt <= OPT_HELP)
                 fprintf(err, "podbug-server: option '%s' needs a value (see --help)\n", argv[optind - 1]);
             else
                 fprintf(err, "podbug-server: unknown option '%s' (see --help)\n", argv[optind - 1]);

@@ -10,7 +10,7 @@
 int selector_parse(const cJSON *selector_json, const cJSON *pid_json, selector *out, char *err, size_t err_len)
 {
     memset(out, 0, sizeof *out);
-    if (pid_json) {
+    if (pid_json && !cJSON_IsNull(pid_json)) {
         if (!cJSON_IsNumber(pid_json) || pid_json->valuedouble < 1 || pid_json->valuedouble > 4194304 ||
             pid_json->valuedouble != (double)(int)pid_json->valuedouble) {
             snprintf(err, err_len, "'pid' must be a positive integer");

@@ -26,11 +26,19 @@ void source_map_free(source_map *m)
     memset(m, 0, sizeof *m);
 }
 
-static bool prefix_matches(const char *prefix, const char *path, size_t *len)
+/* A prefix's length without trailing slashes: "/src/" -> 4, "/" -> 0 (the root matches every
+ * absolute path). */
+static size_t prefix_length(const char *prefix)
 {
     size_t n = strlen(prefix);
-    while (n > 1 && prefix[n - 1] == '/')
+    while (n > 0 && prefix[n - 1] == '/')
         n--;
+    return n;
+}
+
+static bool prefix_matches(const char *prefix, const char *path, size_t *len)
+{
+    size_t n = prefix_length(prefix);
     if (strncmp(prefix, path, n) != 0 || (path[n] != '\0' && path[n] != '/'))
         return false;
     *len = n;
@@ -44,20 +52,21 @@ static char *map_path(const source_map *m, const char *path, bool to_build)
     for (size_t i = 0; i < m->n; i++) {
         const char *from = to_build ? m->entries[i].value : m->entries[i].key;
         size_t len;
-        if (prefix_matches(from, path, &len) && len > best_len) {
+        if (prefix_matches(from, path, &len) && (!best_to || len > best_len)) {
             best_len = len;
             best_to = to_build ? m->entries[i].key : m->entries[i].value;
         }
     }
     if (!best_to)
         return strdup(path);
-    size_t to_len = strlen(best_to);
-    while (to_len > 1 && best_to[to_len - 1] == '/')
-        to_len--;
-    size_t total = to_len + strlen(path + best_len) + 1;
+    size_t to_len = prefix_length(best_to);
+    const char *rest = path + best_len;
+    if (to_len == 0 && *rest == '\0')
+        rest = "/"; /* mapped onto the root itself */
+    size_t total = to_len + strlen(rest) + 1;
     char *out = malloc(total);
     if (out)
-        snprintf(out, total, "%.*s%s", (int)to_len, best_to, path + best_len);
+        snprintf(out, total, "%.*s%s", (int)to_len, best_to, rest);
     return out;
 }
 
