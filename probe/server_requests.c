@@ -1,21 +1,33 @@
 /* The probe's handlers for server messages and its stop reports (see server_requests.h).
- * Stops are reported once per stop: the first hit names the thread, all parked threads follow. */
+ * Stops are reported once per stop: the first hit names the thread, all parked threads follow.
+ * Stacks, scopes, variables, evaluate and set_variable read the stopped threads' frames. */
 #include "server_requests.h"
 
+#include <ctype.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "agent.h"
 #include "bp_registry.h"
+#include "expr.h"
 #include "log.h"
 #include "proc_info.h"
 #include "stopper.h"
+#include "thread_frames.h"
 #include "trap.h"
+#include "value_format.h"
+#include "var_refs.h"
 
 #define PROBE_VERSION "0.1.0"
 #define STOP_ALL_TIMEOUT_MS 500
 #define MAX_HIT_IDS 64
+#define ERR_LEN 256
+#define VALUE_TEXT_LEN 2048
+#define TYPE_TEXT_LEN 256
+#define MAX_VARIABLES_PER_REPLY 2000  /* a page of a huge array; the IDE pages with start/count */
 
 static const probe_config *config;
 static sym_index *symbols;
@@ -97,8 +109,8 @@ static void handle_stack_trace(const probe_envelope *env)
         reply_error(env->id, err);
         return;
     }
-    static frame_regs frames[STOPPER_MAX_FRAMES];
-    int count = stopper_thread_frames(req.tid, frames, STOPPER_MAX_FRAMES);
+    const stack_frame *frames;
+    int count = thread_frames_get(symbols, req.tid, &frames);
     if (count < 0) {
         snprintf(err, sizeof err, "thread %d is not stopped", req.tid);
         reply_error(env->id, err);
@@ -112,25 +124,462 @@ static void handle_stack_trace(const probe_envelope *env)
         return;
     }
     for (int i = start; i < end; i++) {
-        sym_info info;
-        probe_frame *f = &out.frames[out.n++];
-        f->pc = frames[i].reg[DWREG_RIP];
-        if (sym_lookup(symbols, f->pc, i > 0, &info)) {
-            /* The strings belong to the symbol index: borrowed for the encoding only. */
-            f->function = (char *)info.function;
-            f->file = (char *)info.file;
-            f->line = info.line;
-            f->module = (char *)info.module;
-        }
+        /* The strings belong to the symbol index: borrowed for the encoding only. */
+        out.frames[out.n++] = (probe_frame){
+            .pc = frames[i].pc,
+            .function = (char *)frames[i].function,
+            .file = (char *)frames[i].file,
+            .line = frames[i].line,
+            .module = (char *)frames[i].module,
+        };
     }
     reply(env->id, probe_stack_reply_to_json(&out));
     free(out.frames);
 }
 
+/* ---- scopes and variables ---- */
+
+static const struct scope_kind {
+    var_ref_kind kind;
+    const char *name;
+    const char *presentation_hint;
+} scope_kinds[] = {
+    { VAR_REF_ARGUMENTS, "Arguments", "arguments" },
+    { VAR_REF_LOCALS, "Locals", "locals" },
+    { VAR_REF_GLOBALS, "Globals", NULL },
+    { VAR_REF_STATICS, "Statics", NULL },
+    { VAR_REF_REGISTERS, "Registers", "registers" },
+};
+
+static int clamp_count(size_t n)
+{
+    return n < INT_MAX ? (int)n : INT_MAX;
+}
+
+/* The DWARF variables a scope reference lists, in the frame's scope level. */
+static size_t scope_variables(const value_frame *vf, var_ref_kind kind, const dvar **vars)
+{
+    *vars = NULL;
+    const dscope_chain *chain = vf->chain;
+    if (!chain)
+        return 0;
+    const dscope *scope = &chain->scopes[vf->scope_level];
+    switch (kind) {
+    case VAR_REF_ARGUMENTS: *vars = scope->params; return scope->n_params;
+    case VAR_REF_LOCALS: *vars = scope->locals; return scope->n_locals;
+    case VAR_REF_GLOBALS: *vars = chain->globals; return chain->n_globals;
+    case VAR_REF_STATICS: *vars = chain->statics; return chain->n_statics;
+    case VAR_REF_REGISTERS:
+    case VAR_REF_VALUE: break;
+    }
+    return 0;
+}
+
+/* The value_frame a reference was made in; replies the error itself when it is gone. */
+static const var_ref *resolve_ref(int64_t id, int64_t request_id, value_frame *vf)
+{
+    char err[ERR_LEN];
+    const var_ref *ref = var_refs_get(id);
+    if (!ref) {
+        snprintf(err, sizeof err, "unknown variables reference %" PRId64
+                 " (references end when the process resumes)", id);
+        reply_error(request_id, err);
+        return NULL;
+    }
+    if (thread_frames_value_frame(symbols, ref->tid, ref->frame, vf, err, sizeof err) != 0) {
+        reply_error(request_id, err);
+        return NULL;
+    }
+    return ref;
+}
+
+/* True when s needs no parentheses before a postfix operator: a name followed by members
+ * (. and ->) and subscripts, e.g. "req->items[i + 1].name". */
+static bool is_postfix_expression(const char *s)
+{
+    int depth = 0;
+    for (; *s; s++) {
+        if (*s == '[')
+            depth++;
+        else if (*s == ']')
+            depth--;
+        else if (depth == 0 && *s == '-' && s[1] == '>')
+            s++;
+        else if (depth == 0 && !(isalnum((unsigned char)*s) || *s == '_' || *s == '$' || *s == '.'))
+            return false;
+    }
+    return depth == 0;
+}
+
+/* The expression yielding child `child_name` of parent: "p.x", "a[3]", "*p", "(*p).x"; an
+ * anonymous struct or union member is reached through its parent. "" when unknown or too long. */
+static void child_evaluate_name(const var_ref *parent, const char *child_name, char *out,
+                                size_t len)
+{
+    const char *p = parent->evaluate_name;
+    const dtype *st = dtype_strip(parent->value.type);
+    const char *open = is_postfix_expression(p) ? "" : "(";
+    const char *close = open[0] ? ")" : "";
+    int n;
+    if (!p[0] || !st)
+        n = snprintf(out, len, "%s", "");
+    else if (st->kind == DT_POINTER)
+        n = snprintf(out, len, "*%s%s%s", open, p, close);
+    else if (st->kind == DT_ARRAY)
+        n = snprintf(out, len, "%s%s%s%s", open, p, close, child_name);
+    else if (child_name[0] == '<')
+        n = snprintf(out, len, "%s", p);
+    else
+        n = snprintf(out, len, "%s%s%s.%s", open, p, close, child_name);
+    if (n < 0 || (size_t)n >= len)
+        out[0] = '\0';
+}
+
+/* Fills what every shown value has: its text, its type and, when it has children, a reference
+ * that expands it (its display name and the expression that yields it go with it). Strings
+ * are malloc'ed (freed with the reply). */
+static void show_value(const value_frame *vf, const var_ref *origin, const value *v,
+                       const char *name, const char *evaluate_name, probe_variable *out)
+{
+    char text[VALUE_TEXT_LEN], type[TYPE_TEXT_LEN];
+    out->value = strdup(value_format(vf, v, text, sizeof text));
+    out->type = strdup(dtype_describe(v->type, type, sizeof type));
+    size_t named, indexed;
+    value_child_counts(vf, v, &named, &indexed);
+    if (named + indexed == 0)
+        return;
+    var_ref parent = { .kind = VAR_REF_VALUE, .tid = origin->tid, .frame = origin->frame,
+                       .value = *v };
+    snprintf(parent.name, sizeof parent.name, "%s", name);
+    if ((size_t)snprintf(parent.evaluate_name, sizeof parent.evaluate_name, "%s",
+                         evaluate_name ? evaluate_name : "") >= sizeof parent.evaluate_name)
+        parent.evaluate_name[0] = '\0';
+    out->ref = var_refs_add(&parent);
+    if (out->ref) {
+        out->named = clamp_count(named);
+        out->indexed = clamp_count(indexed);
+    }
+}
+
+static void show_error(const char *message, const dtype *type, probe_variable *out)
+{
+    char text[ERR_LEN + 16], type_text[TYPE_TEXT_LEN];
+    snprintf(text, sizeof text, "<error: %s>", message);
+    out->value = strdup(text);
+    out->type = strdup(dtype_describe(type, type_text, sizeof type_text));
+}
+
+static void show_variable(const value_frame *vf, const var_ref *origin, const dvar *var,
+                          probe_variable *out)
+{
+    char err[ERR_LEN];
+    value v;
+    out->name = strdup(var->name ? var->name : "<unnamed>");
+    out->evaluate_name = var->name ? strdup(var->name) : NULL;
+    if (value_of_variable(vf, var, &v, err, sizeof err) != 0)
+        show_error(err, var->type, out);
+    else
+        show_value(vf, origin, &v, out->name ? out->name : "", var->name, out);
+}
+
+static void show_register(const frame_regs *regs, int regno, probe_variable *out)
+{
+    char text[24];
+    snprintf(text, sizeof text, "0x%016" PRIx64, regs->reg[regno]);
+    out->name = strdup(frame_reg_name(regno));
+    out->value = strdup(text);
+    out->type = strdup("uint64_t");
+}
+
+static void show_child(const value_frame *vf, const var_ref *parent, size_t i,
+                       probe_variable *out)
+{
+    char name[sizeof parent->name], evaluate_name[sizeof parent->evaluate_name], err[ERR_LEN];
+    value child;
+    snprintf(name, sizeof name, "[%zu]", i);
+    if (value_child(vf, &parent->value, parent->name, i, name, sizeof name, &child, err,
+                    sizeof err) != 0) {
+        out->name = strdup(name);
+        show_error(err, NULL, out);
+        return;
+    }
+    child_evaluate_name(parent, name, evaluate_name, sizeof evaluate_name);
+    out->name = strdup(name);
+    out->evaluate_name = evaluate_name[0] ? strdup(evaluate_name) : NULL;
+    show_value(vf, parent, &child, name, evaluate_name, out);
+}
+
+/* The register numbers known in a frame, in DWARF order. Returns how many. */
+static size_t known_registers(const frame_regs *regs, int *regnos)
+{
+    size_t n = 0;
+    for (int regno = 0; regno < FRAME_REG_COUNT; regno++)
+        if (frame_reg_known(regs, regno))
+            regnos[n++] = regno;
+    return n;
+}
+
+/* What a reference lists: its named children (variables, registers, members, the pointee) and
+ * its indexed children (elements), numbered named first. */
+static void ref_child_counts(const value_frame *vf, const var_ref *ref, size_t *named,
+                             size_t *indexed)
+{
+    int regnos[FRAME_REG_COUNT];
+    const dvar *vars;
+    *indexed = 0;
+    if (ref->kind == VAR_REF_VALUE)
+        value_child_counts(vf, &ref->value, named, indexed);
+    else if (ref->kind == VAR_REF_REGISTERS)
+        *named = known_registers(vf->regs, regnos);
+    else
+        *named = scope_variables(vf, ref->kind, &vars);
+}
+
+static void handle_scopes(const probe_envelope *env)
+{
+    probe_frame_request req;
+    char err[ERR_LEN];
+    value_frame vf;
+    if (probe_frame_request_from_json(env->body, &req, err, sizeof err) != 0 ||
+        thread_frames_value_frame(symbols, req.tid, req.frame, &vf, err, sizeof err) != 0) {
+        reply_error(env->id, err);
+        return;
+    }
+    probe_scope scopes[sizeof scope_kinds / sizeof scope_kinds[0]];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof scope_kinds / sizeof scope_kinds[0]; i++) {
+        const struct scope_kind *k = &scope_kinds[i];
+        if (!vf.chain && k->kind != VAR_REF_REGISTERS)
+            continue; /* no debug information: only the machine state is known */
+        var_ref ref = { .kind = k->kind, .tid = req.tid, .frame = req.frame };
+        size_t named, indexed;
+        ref_child_counts(&vf, &ref, &named, &indexed);
+        int64_t id = var_refs_add(&ref);
+        if (!id) {
+            reply_error(env->id, "too many variable references in this stop");
+            return;
+        }
+        scopes[n++] = (probe_scope){ (char *)k->name, (char *)k->presentation_hint, id,
+                                     clamp_count(named), 0 };
+    }
+    probe_scopes_reply out = { scopes, n };
+    reply(env->id, probe_scopes_reply_to_json(&out));
+}
+
+static void show_ref_child(const value_frame *vf, const var_ref *ref, size_t i,
+                           probe_variable *out)
+{
+    int regnos[FRAME_REG_COUNT];
+    const dvar *vars;
+    if (ref->kind == VAR_REF_VALUE) {
+        show_child(vf, ref, i, out);
+    } else if (ref->kind == VAR_REF_REGISTERS) {
+        known_registers(vf->regs, regnos);
+        show_register(vf->regs, regnos[i], out);
+    } else {
+        scope_variables(vf, ref->kind, &vars);
+        show_variable(vf, ref, &vars[i], out);
+    }
+}
+
+static void handle_variables(const probe_envelope *env)
+{
+    probe_variables_request req;
+    char err[ERR_LEN];
+    value_frame vf;
+    if (probe_variables_request_from_json(env->body, &req, err, sizeof err) != 0) {
+        reply_error(env->id, err);
+        return;
+    }
+    const var_ref *ref = resolve_ref(req.ref, env->id, &vf);
+    if (!ref) {
+        probe_variables_request_free(&req);
+        return;
+    }
+    size_t named, indexed;
+    ref_child_counts(&vf, ref, &named, &indexed);
+    bool want_named = !req.filter || strcmp(req.filter, "named") == 0;
+    bool want_indexed = !req.filter || strcmp(req.filter, "indexed") == 0;
+    size_t first = want_named ? 0 : named;
+    size_t total = (want_named ? named : 0) + (want_indexed ? indexed : 0);
+    size_t start = (size_t)req.start < total ? (size_t)req.start : total;
+    size_t page = total - start;
+    if (req.count > 0 && (size_t)req.count < page)
+        page = (size_t)req.count;
+    if (page > MAX_VARIABLES_PER_REPLY)
+        page = MAX_VARIABLES_PER_REPLY;
+    probe_variables_request_free(&req);
+
+    probe_variables_reply out = { calloc(page + 1, sizeof(probe_variable)), 0 };
+    if (!out.variables) {
+        reply_error(env->id, "out of memory");
+        return;
+    }
+    while (out.n < page) {
+        show_ref_child(&vf, ref, first + start + out.n, &out.variables[out.n]);
+        out.n++;
+    }
+    reply(env->id, probe_variables_reply_to_json(&out));
+    probe_variables_reply_free(&out);
+}
+
+/* ---- evaluate and set_variable ---- */
+
+/* Parses and evaluates text in a frame. Returns the tree (the value may refer to it: free it
+ * after use), or NULL with err from the parser or the evaluator, unchanged. */
+static expr_node *evaluate_text(const value_frame *vf, const char *text, value *out, char *err,
+                                size_t err_len)
+{
+    expr_node *e = expr_parse(text, err, err_len);
+    if (e && expr_eval(e, vf, out, err, err_len) != 0) {
+        expr_free(e);
+        e = NULL;
+    }
+    return e;
+}
+
+/* A result the IDE cannot see is a failed evaluation, not a value: its first bytes must read. */
+static int check_readable(const value_frame *vf, const value *v, char *err, size_t err_len)
+{
+    const dtype *st = dtype_strip(v->type);
+    uint8_t bytes[VALUE_INLINE_BYTES];
+    size_t size = st && st->size < sizeof bytes ? (size_t)st->size : sizeof bytes;
+    if (v->where != VALUE_UNAVAILABLE && (!st || st->size == 0 || st->kind == DT_FUNCTION))
+        return 0;
+    return value_read(vf, v, bytes, size, err, err_len);
+}
+
+static void reply_value(int64_t id, probe_variable *shown)
+{
+    probe_value_reply out = { shown->value, shown->type, shown->ref, shown->named, shown->indexed };
+    reply(id, probe_value_reply_to_json(&out));
+    free(shown->name);
+    free(shown->value);
+    free(shown->type);
+    free(shown->evaluate_name);
+}
+
+static void handle_evaluate(const probe_envelope *env)
+{
+    probe_evaluate_request req;
+    char err[ERR_LEN];
+    value_frame vf;
+    value v;
+    expr_node *tree = NULL;
+    if (probe_evaluate_request_from_json(env->body, &req, err, sizeof err) != 0) {
+        reply_error(env->id, err);
+        return;
+    }
+    if (thread_frames_value_frame(symbols, req.tid, req.frame, &vf, err, sizeof err) != 0 ||
+        !(tree = evaluate_text(&vf, req.expression, &v, err, sizeof err)) ||
+        check_readable(&vf, &v, err, sizeof err) != 0) {
+        reply_error(env->id, err);
+    } else {
+        var_ref origin = { .tid = req.tid, .frame = req.frame };
+        probe_variable shown = { 0 };
+        show_value(&vf, &origin, &v, req.expression, req.expression, &shown);
+        reply_value(env->id, &shown);
+    }
+    expr_free(tree);
+    probe_evaluate_request_free(&req);
+}
+
+/* The child `name` of a reference as an assignable value. Returns 0, or -1 with err. */
+static int find_child(const value_frame *vf, const var_ref *ref, const char *name, value *out,
+                      char *err, size_t err_len)
+{
+    size_t named, indexed;
+    ref_child_counts(vf, ref, &named, &indexed);
+    if (ref->kind == VAR_REF_REGISTERS) {
+        for (int regno = 0; regno < FRAME_REG_COUNT; regno++) {
+            if (strcmp(frame_reg_name(regno), name) != 0)
+                continue;
+            if (!frame_reg_known(vf->regs, regno))
+                break;
+            *out = (value){ .type = debuginfo_builtin_type(symbols, "unsigned long"),
+                            .where = VALUE_REGISTER, .regno = regno };
+            memcpy(out->bytes, &vf->regs->reg[regno], sizeof vf->regs->reg[regno]);
+            return 0;
+        }
+        snprintf(err, err_len, "no register '%s' is known in this frame", name);
+        return -1;
+    }
+    if (ref->kind != VAR_REF_VALUE) {
+        const dvar *vars;
+        size_t n = scope_variables(vf, ref->kind, &vars);
+        for (size_t i = 0; i < n; i++)
+            if (vars[i].name && strcmp(vars[i].name, name) == 0)
+                return value_of_variable(vf, &vars[i], out, err, err_len);
+        snprintf(err, err_len, "no variable named '%s' in this scope", name);
+        return -1;
+    }
+    char child_name[sizeof ref->name];
+    size_t index;
+    int consumed = 0;
+    if (indexed > 0 && sscanf(name, "[%zu]%n", &index, &consumed) == 1 &&
+        name[consumed] == '\0' && index < indexed)
+        return value_child(vf, &ref->value, ref->name, named + index, child_name,
+                           sizeof child_name, out, err, err_len);
+    for (size_t i = 0; i < named; i++) {
+        if (value_child(vf, &ref->value, ref->name, i, child_name, sizeof child_name, out, err,
+                        err_len) == 0 && strcmp(child_name, name) == 0)
+            return 0;
+    }
+    snprintf(err, err_len, "'%s' has no child named '%s'", ref->name, name);
+    return -1;
+}
+
+static void handle_set_variable(const probe_envelope *env)
+{
+    probe_set_variable_request req;
+    char err[ERR_LEN];
+    value_frame vf;
+    value target, source;
+    expr_node *tree = NULL;
+    if (probe_set_variable_request_from_json(env->body, &req, err, sizeof err) != 0) {
+        reply_error(env->id, err);
+        return;
+    }
+    const var_ref *ref = resolve_ref(req.ref, env->id, &vf);
+    if (!ref) {
+        probe_set_variable_request_free(&req);
+        return;
+    }
+    if (find_child(&vf, ref, req.name, &target, err, sizeof err) != 0 ||
+        !(tree = evaluate_text(&vf, req.value, &source, err, sizeof err)) ||
+        value_assign(&vf, &target, &source, err, sizeof err) != 0) {
+        reply_error(env->id, err);
+    } else {
+        /* Show what the variable holds now, read anew; after a register write the cached
+         * frames still hold the old register, so the thread's frames are taken again. */
+        if (target.where == VALUE_REGISTER)
+            thread_frames_reset();
+        char evaluate_name[sizeof ref->evaluate_name];
+        if (ref->kind == VAR_REF_VALUE)
+            child_evaluate_name(ref, req.name, evaluate_name, sizeof evaluate_name);
+        else
+            snprintf(evaluate_name, sizeof evaluate_name, "%s", req.name);
+        probe_variable shown = { 0 };
+        if (thread_frames_value_frame(symbols, ref->tid, ref->frame, &vf, err, sizeof err) != 0 ||
+            find_child(&vf, ref, req.name, &target, err, sizeof err) != 0)
+            show_error(err, NULL, &shown);
+        else if (ref->kind == VAR_REF_REGISTERS)
+            show_register(vf.regs, target.regno, &shown);
+        else
+            show_value(&vf, ref, &target, req.name, evaluate_name, &shown);
+        reply_value(env->id, &shown);
+    }
+    expr_free(tree);
+    probe_set_variable_request_free(&req);
+}
+
+/* Everything learned about the stopped threads is void once they run again. */
 static void resume(void)
 {
     stopper_resume_all();
     stop_reported = false;
+    thread_frames_reset();
+    var_refs_reset();
 }
 
 static void handle_continue(const probe_envelope *env)
@@ -162,6 +611,14 @@ void server_requests_handle(const probe_envelope *env)
         handle_breakpoints_clear(env);
     else if (strcmp(type, PMSG_STACK_TRACE) == 0)
         handle_stack_trace(env);
+    else if (strcmp(type, PMSG_SCOPES) == 0)
+        handle_scopes(env);
+    else if (strcmp(type, PMSG_VARIABLES) == 0)
+        handle_variables(env);
+    else if (strcmp(type, PMSG_EVALUATE) == 0)
+        handle_evaluate(env);
+    else if (strcmp(type, PMSG_SET_VARIABLE) == 0)
+        handle_set_variable(env);
     else if (strcmp(type, PMSG_CONTINUE) == 0)
         handle_continue(env);
     else if (strcmp(type, PMSG_RESULT) == 0)

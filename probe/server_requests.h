@@ -1,5 +1,5 @@
-/* What the probe does for the server: registration, breakpoints set and clear, stack traces,
- * continue, and reporting stops. Runs on the agent thread; replies through agent_send. */
+/* What the probe does for the server: registration, breakpoints, stack traces, scopes, variables,
+ * evaluate, set_variable, continue, and reporting stops. Agent thread; replies through agent_send. */
 #ifndef PODBUG_SERVER_REQUESTS_H
 #define PODBUG_SERVER_REQUESTS_H
 

@@ -36,6 +36,7 @@ typedef struct module {
     bool dwarf_read, elf_read, seen;
     dwarf_module dwarf;
     elf_symbols elf;
+    sym_module_ext ext; /* higher layers' data, destroyed with the module */
 } module;
 
 struct sym_index {
@@ -105,6 +106,8 @@ static void pool_free(string_pool *pool)
 
 static void module_free(module *m)
 {
+    if (m->ext.destroy)
+        m->ext.destroy(m->ext.data);
     free(m->segments);
     dwarf_module_free(&m->dwarf);
     elf_symbols_free(&m->elf);
@@ -513,6 +516,29 @@ bool sym_lookup(sym_index *idx, uintptr_t pc, bool is_return_address, sym_info *
         out->file = row->file;
         out->line = (int)row->line;
     }
+    return true;
+}
+
+/* ---- modules for higher layers ---- */
+
+static void describe_module(module *m, sym_module_info *out)
+{
+    *out = (sym_module_info){ .path = m->path, .bias = m->bias, .ext = &m->ext };
+}
+
+bool sym_module_at(sym_index *idx, uintptr_t pc, sym_module_info *out)
+{
+    module *m = module_at(idx, pc);
+    if (m)
+        describe_module(m, out);
+    return m != NULL;
+}
+
+bool sym_module_get(sym_index *idx, size_t i, sym_module_info *out)
+{
+    if (i >= idx->module_count)
+        return false;
+    describe_module(&idx->modules[i], out);
     return true;
 }
 

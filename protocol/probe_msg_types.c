@@ -527,6 +527,83 @@ static const field heartbeat_fields[] = {
 };
 static const message heartbeat_message = MESSAGE(probe_heartbeat, heartbeat_fields);
 
+static const field frame_request_fields[] = {
+    { FIELD(probe_frame_request, tid, "tid", F_INT, REQUIRED), .min = 1 },
+    { FIELD(probe_frame_request, frame, "frame", F_INT, REQUIRED) },
+};
+static const message frame_request_message = MESSAGE(probe_frame_request, frame_request_fields);
+
+static const field scope_fields[] = {
+    { FIELD(probe_scope, name, "name", F_STRING, REQUIRED) },
+    { FIELD(probe_scope, presentation_hint, "presentation_hint", F_STRING, OPTIONAL) },
+    { FIELD(probe_scope, ref, "ref", F_INT64, REQUIRED), .min = 1 },
+    { FIELD(probe_scope, named, "named", F_INT, OPTIONAL) },
+    { FIELD(probe_scope, expensive, "expensive", F_BOOL, OPTIONAL) },
+};
+static const message scope_message = MESSAGE(probe_scope, scope_fields);
+static const field scope_element = { .kind = F_OBJECT, .object = &scope_message };
+
+static const field scopes_reply_fields[] = {
+    { FIELD(probe_scopes_reply, scopes, "scopes", F_ARRAY, REQUIRED),
+      COUNTED_BY(probe_scopes_reply, n), .element = &scope_element },
+};
+static const message scopes_reply_message = MESSAGE(probe_scopes_reply, scopes_reply_fields);
+
+static const char *const variable_filters[] = { "indexed", "named", NULL };
+static const field variables_request_fields[] = {
+    { FIELD(probe_variables_request, ref, "ref", F_INT64, REQUIRED), .min = 1 },
+    { FIELD(probe_variables_request, start, "start", F_INT, OPTIONAL) },
+    { FIELD(probe_variables_request, count, "count", F_INT, OPTIONAL) },
+    { FIELD(probe_variables_request, filter, "filter", F_STRING, OPTIONAL),
+      .allowed = variable_filters },
+};
+static const message variables_request_message =
+    MESSAGE(probe_variables_request, variables_request_fields);
+
+static const field variable_fields[] = {
+    { FIELD(probe_variable, name, "name", F_STRING, REQUIRED) },
+    { FIELD(probe_variable, value, "value", F_STRING, REQUIRED) },
+    { FIELD(probe_variable, type, "type", F_STRING, OPTIONAL) },
+    { FIELD(probe_variable, ref, "ref", F_INT64, OPTIONAL) },
+    { FIELD(probe_variable, named, "named", F_INT, OPTIONAL) },
+    { FIELD(probe_variable, indexed, "indexed", F_INT, OPTIONAL) },
+    { FIELD(probe_variable, evaluate_name, "evaluate_name", F_STRING, OPTIONAL) },
+};
+static const message variable_message = MESSAGE(probe_variable, variable_fields);
+static const field variable_element = { .kind = F_OBJECT, .object = &variable_message };
+
+static const field variables_reply_fields[] = {
+    { FIELD(probe_variables_reply, variables, "variables", F_ARRAY, REQUIRED),
+      COUNTED_BY(probe_variables_reply, n), .element = &variable_element },
+};
+static const message variables_reply_message = MESSAGE(probe_variables_reply, variables_reply_fields);
+
+static const field evaluate_request_fields[] = {
+    { FIELD(probe_evaluate_request, tid, "tid", F_INT, REQUIRED), .min = 1 },
+    { FIELD(probe_evaluate_request, frame, "frame", F_INT, OPTIONAL) },
+    { FIELD(probe_evaluate_request, expression, "expression", F_STRING, REQUIRED) },
+    { FIELD(probe_evaluate_request, context, "context", F_STRING, OPTIONAL), .fallback = "repl" },
+};
+static const message evaluate_request_message =
+    MESSAGE(probe_evaluate_request, evaluate_request_fields);
+
+static const field set_variable_request_fields[] = {
+    { FIELD(probe_set_variable_request, ref, "ref", F_INT64, REQUIRED), .min = 1 },
+    { FIELD(probe_set_variable_request, name, "name", F_STRING, REQUIRED) },
+    { FIELD(probe_set_variable_request, value, "value", F_STRING, REQUIRED) },
+};
+static const message set_variable_request_message =
+    MESSAGE(probe_set_variable_request, set_variable_request_fields);
+
+static const field value_reply_fields[] = {
+    { FIELD(probe_value_reply, value, "value", F_STRING, REQUIRED) },
+    { FIELD(probe_value_reply, type, "type", F_STRING, OPTIONAL) },
+    { FIELD(probe_value_reply, ref, "ref", F_INT64, OPTIONAL) },
+    { FIELD(probe_value_reply, named, "named", F_INT, OPTIONAL) },
+    { FIELD(probe_value_reply, indexed, "indexed", F_INT, OPTIONAL) },
+};
+static const message value_reply_message = MESSAGE(probe_value_reply, value_reply_fields);
+
 #define PROBE_DEFINE_CODEC(T, desc)                                                        \
     cJSON *T##_to_json(const T *m) { return encode_message(&desc, m); }                    \
     int T##_from_json(const cJSON *json, T *out, char *err, size_t err_len)                \
@@ -544,5 +621,12 @@ PROBE_DEFINE_CODEC(probe_stack_request, stack_request_message)
 PROBE_DEFINE_CODEC(probe_stack_reply, stack_reply_message)
 PROBE_DEFINE_CODEC(probe_continue, continue_message)
 PROBE_DEFINE_CODEC(probe_heartbeat, heartbeat_message)
+PROBE_DEFINE_CODEC(probe_frame_request, frame_request_message)
+PROBE_DEFINE_CODEC(probe_scopes_reply, scopes_reply_message)
+PROBE_DEFINE_CODEC(probe_variables_request, variables_request_message)
+PROBE_DEFINE_CODEC(probe_variables_reply, variables_reply_message)
+PROBE_DEFINE_CODEC(probe_evaluate_request, evaluate_request_message)
+PROBE_DEFINE_CODEC(probe_set_variable_request, set_variable_request_message)
+PROBE_DEFINE_CODEC(probe_value_reply, value_reply_message)
 
 void probe_bp_state_free(probe_bp_state *m) { free_message(&bp_state_message, m); }

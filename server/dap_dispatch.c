@@ -16,6 +16,10 @@ static const struct {
     { "threads", dap_handle_threads },
     { "stackTrace", dap_handle_stack_trace },
     { "continue", dap_handle_continue },
+    { "scopes", dap_handle_scopes },
+    { "variables", dap_handle_variables },
+    { "evaluate", dap_handle_evaluate },
+    { "setVariable", dap_handle_set_variable },
     { "disconnect", dap_handle_disconnect },
     { "podbug/pods", dap_handle_pods },
 };

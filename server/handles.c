@@ -1,5 +1,5 @@
-/* Handle tables behind DAP thread and frame ids (see handles.h): a growable array per kind,
- * searched linearly; dead entries are reused so memory stays proportional to what is alive. */
+/* Handle tables behind DAP thread ids, frame ids and variables references (see handles.h): one
+ * growable array per kind, searched linearly; dead slots are reused so memory follows what lives. */
 #include "handles.h"
 
 #include <stdlib.h>
@@ -9,6 +9,7 @@ typedef struct handle {
     uint64_t probe_id;
     int tid;
     int index;
+    int64_t probe_ref; /* variables references: the probe's own reference */
 } handle;
 
 typedef struct handle_table {
@@ -20,6 +21,7 @@ typedef struct handle_table {
 
 static handle_table threads = { NULL, 0, 0, 1 };
 static handle_table frames = { NULL, 0, 0, 1000 };
+static handle_table vars = { NULL, 0, 0, 1 };
 
 static handle *table_add(handle_table *t)
 {
@@ -52,16 +54,26 @@ static void table_forget(handle_table *t, uint64_t probe_id)
             t->items[i].id = 0;
 }
 
-int handles_thread_id(uint64_t probe_id, int tid)
+/* The id of the live handle equal to key (all but its id), or of a new one; 0 when out of memory. */
+static int table_intern(handle_table *t, handle key)
 {
-    for (size_t i = 0; i < threads.n; i++)
-        if (threads.items[i].id && threads.items[i].probe_id == probe_id && threads.items[i].tid == tid)
-            return threads.items[i].id;
-    handle *h = table_add(&threads);
+    for (size_t i = 0; i < t->n; i++) {
+        const handle *h = &t->items[i];
+        if (h->id && h->probe_id == key.probe_id && h->tid == key.tid && h->index == key.index &&
+            h->probe_ref == key.probe_ref)
+            return h->id;
+    }
+    handle *h = table_add(t);
     if (!h)
         return 0;
-    *h = (handle){ threads.next_id++, probe_id, tid, 0 };
+    *h = key;
+    h->id = t->next_id++;
     return h->id;
+}
+
+int handles_thread_id(uint64_t probe_id, int tid)
+{
+    return table_intern(&threads, (handle){ 0, probe_id, tid, 0, 0 });
 }
 
 bool handles_thread(int thread_id, uint64_t *probe_id, int *tid)
@@ -79,7 +91,7 @@ int handles_frame_id(uint64_t probe_id, int tid, int index)
     handle *h = table_add(&frames);
     if (!h)
         return 0;
-    *h = (handle){ frames.next_id++, probe_id, tid, index };
+    *h = (handle){ frames.next_id++, probe_id, tid, index, 0 };
     return h->id;
 }
 
@@ -94,13 +106,29 @@ bool handles_frame(int frame_id, uint64_t *probe_id, int *tid, int *index)
     return true;
 }
 
+int handles_var_id(uint64_t probe_id, int64_t probe_ref)
+{
+    return probe_ref > 0 ? table_intern(&vars, (handle){ 0, probe_id, 0, 0, probe_ref }) : 0;
+}
+
+bool handles_var(int var_id, uint64_t *probe_id, int64_t *probe_ref)
+{
+    const handle *h = table_find(&vars, var_id);
+    if (!h)
+        return false;
+    *probe_id = h->probe_id;
+    *probe_ref = h->probe_ref;
+    return true;
+}
+
 void handles_forget_frames(uint64_t probe_id)
 {
     table_forget(&frames, probe_id);
+    table_forget(&vars, probe_id);
 }
 
 void handles_forget_probe(uint64_t probe_id)
 {
-    table_forget(&frames, probe_id);
+    handles_forget_frames(probe_id);
     table_forget(&threads, probe_id);
 }

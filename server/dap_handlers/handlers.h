@@ -14,9 +14,35 @@ void dap_handle_stack_trace(dap_session *s, const dap_request_ref *ref, const cJ
 void dap_handle_continue(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_disconnect(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_pods(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+void dap_handle_scopes(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+void dap_handle_variables(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+void dap_handle_evaluate(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+void dap_handle_set_variable(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 
 /* The probe that owns DAP thread id `thread_id` among those s sees; NULL with the request
  * answered with an error otherwise. */
 probe_peer *dap_thread_probe(dap_session *s, const dap_request_ref *ref, const cJSON *args, int *tid);
+
+/* ---- probe_forward.c: asking the probe of a stopped process about its state ---- */
+
+/* The stopped process behind DAP frame id frame_id (its thread and frame index) or behind the
+ * request's "variablesReference" (the probe's reference); NULL with the request answered with an
+ * error when the handle is unknown, stale, or not the session's. */
+probe_peer *dap_frame_probe(dap_session *s, const dap_request_ref *ref, int frame_id, int *tid, int *index);
+probe_peer *dap_var_probe(dap_session *s, const dap_request_ref *ref, const cJSON *args, int64_t *probe_ref);
+
+/* Answers ref from the probe's successful reply (the process is still stopped). */
+typedef void (*dap_probe_answer_fn)(const dap_request_ref *ref, probe_peer *p, const cJSON *result);
+/* Sends request `type` with body (taken; NULL means out of memory) to p. Failures (the probe's
+ * error, a timeout, a disconnect, the process continuing meanwhile) are answered success:false
+ * with the probe's message; a success goes to answer. */
+void dap_probe_forward(const dap_request_ref *ref, probe_peer *p, const char *type, cJSON *body,
+                       dap_probe_answer_fn answer);
+/* Adds the DAP fields of a value to o: value_key ("value" or "result"), type, variablesReference
+ * (the probe's reference mapped to a handle; 0 without children), namedVariables, indexedVariables. */
+void dap_add_value_fields(cJSON *o, const probe_peer *p, const char *value_key, const char *value,
+                          const char *type, int64_t probe_ref, int named, int indexed);
+/* Answers ref with a probe_value_reply (evaluate, setVariable) as {value_key, type, ...}. */
+void dap_answer_value(const dap_request_ref *ref, probe_peer *p, const cJSON *result, const char *value_key);
 
 #endif

@@ -12,6 +12,8 @@ void dap_handle_initialize(dap_session *s, const dap_request_ref *ref, const cJS
     cJSON *caps = cJSON_CreateObject();
     cJSON_AddBoolToObject(caps, "supportsConfigurationDoneRequest", true);
     cJSON_AddBoolToObject(caps, "supportsConditionalBreakpoints", false);
+    cJSON_AddBoolToObject(caps, "supportsEvaluateForHovers", true);
+    cJSON_AddBoolToObject(caps, "supportsSetVariable", true);
     cJSON_AddBoolToObject(caps, "supportsTerminateRequest", false);
     cJSON_AddBoolToObject(caps, "supportTerminateDebuggee", false);
     cJSON_AddBoolToObject(caps, "supportsRestartRequest", false);

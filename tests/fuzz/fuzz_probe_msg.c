@@ -51,6 +51,13 @@ DEFINE_TRY(probe_stack_request)
 DEFINE_TRY(probe_stack_reply)
 DEFINE_TRY(probe_continue)
 DEFINE_TRY(probe_heartbeat)
+DEFINE_TRY(probe_frame_request)
+DEFINE_TRY(probe_scopes_reply)
+DEFINE_TRY(probe_variables_request)
+DEFINE_TRY(probe_variables_reply)
+DEFINE_TRY(probe_evaluate_request)
+DEFINE_TRY(probe_set_variable_request)
+DEFINE_TRY(probe_value_reply)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -70,6 +77,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     try_probe_stack_reply(env.body);
     try_probe_continue(env.body);
     try_probe_heartbeat(env.body);
+    try_probe_frame_request(env.body);
+    try_probe_scopes_reply(env.body);
+    try_probe_variables_request(env.body);
+    try_probe_variables_reply(env.body);
+    try_probe_evaluate_request(env.body);
+    try_probe_set_variable_request(env.body);
+    try_probe_value_reply(env.body);
 
     /* The envelope itself must re-encode to something that decodes to the same type and id. */
     char *text = probe_envelope_encode(env.type, env.id, cJSON_Duplicate(env.body, 1));

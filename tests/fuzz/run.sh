@@ -11,6 +11,14 @@ cflags=(-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
         -Icommon -Iprotocol -Iprobe -Iserver -I/usr/include/libdwarf)
 sources=(common/*.c protocol/*.c)
+# The probe/ files a target needs besides common/ and protocol/ (the probe library as a whole
+# needs libdwarf, libunwind and a running agent; a parser or evaluator alone does not).
+probe_sources() {
+    case "$1" in
+        fuzz_expr_parse) echo probe/expr_parse.c ;;
+        fuzz_dwarf_expr) echo probe/dwarf_expr.c probe/safe_mem.c probe/frame_regs.c ;;
+    esac
+}
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 scratch="$(mktemp -d)"
@@ -20,7 +28,8 @@ failed=()
 for target_src in tests/fuzz/fuzz_*.c; do
     target="$(basename "$target_src" .c)"
     echo "== building $target"
-    clang "${cflags[@]}" -o "$out/$target" "$target_src" "${sources[@]}" -lcjson
+    read -r -a extra <<<"$(probe_sources "$target")"
+    clang "${cflags[@]}" -o "$out/$target" "$target_src" "${sources[@]}" "${extra[@]}" -lcjson
 
     corpus="$scratch/$target"
     mkdir -p "$corpus"

@@ -175,3 +175,91 @@ Test(handles, tables_grow_past_their_first_allocation)
         cr_expect_eq(handles_thread_id(901, 1000 + i), ids[i]);
     }
 }
+
+static void expect_var(int var_id, uint64_t probe_id, int64_t probe_ref)
+{
+    uint64_t got_probe = 0;
+    int64_t got_ref = 0;
+    cr_assert(handles_var(var_id, &got_probe, &got_ref), "variables reference %d does not resolve", var_id);
+    cr_expect_eq(got_probe, probe_id, "variables reference %d", var_id);
+    cr_expect_eq(got_ref, probe_ref, "variables reference %d", var_id);
+}
+
+static bool var_resolves(int var_id)
+{
+    uint64_t probe_id;
+    int64_t probe_ref;
+    return handles_var(var_id, &probe_id, &probe_ref);
+}
+
+Test(handles, var_id_is_stable_per_probe_reference)
+{
+    int a = handles_var_id(1001, 1);
+    int b = handles_var_id(1001, 2);
+    int c = handles_var_id(1002, 1);
+    cr_assert(a > 0 && b > 0 && c > 0);
+    cr_expect_neq(a, b);
+    cr_expect_neq(a, c);
+    cr_expect_neq(b, c);
+    cr_expect_eq(handles_var_id(1001, 1), a, "the same reference asked again keeps its id");
+    expect_var(a, 1001, 1);
+    expect_var(b, 1001, 2);
+    expect_var(c, 1002, 1);
+}
+
+Test(handles, var_id_keeps_large_probe_references)
+{
+    int64_t big = INT64_C(999999999999999);
+    int id = handles_var_id(1101, big);
+    cr_assert_gt(id, 0);
+    expect_var(id, 1101, big);
+}
+
+Test(handles, values_without_children_get_reference_zero)
+{
+    cr_expect_eq(handles_var_id(1201, 0), 0);
+    cr_expect_eq(handles_var_id(1201, -5), 0);
+    cr_expect_not(var_resolves(0));
+    cr_expect_not(var_resolves(-1));
+}
+
+Test(handles, var_ids_die_when_the_process_continues)
+{
+    int var = handles_var_id(1301, 7);
+    int thread = handles_thread_id(1301, 3);
+    int other_var = handles_var_id(1302, 7);
+
+    handles_forget_frames(1301);
+    cr_expect_not(var_resolves(var), "a reference of a resumed process resolves");
+    expect_thread(thread, 1301, 3);
+    expect_var(other_var, 1302, 7);
+
+    /* After the next stop the probe may reuse its reference numbers: they get new DAP ids. */
+    int fresh = handles_var_id(1301, 7);
+    cr_expect_neq(fresh, var);
+    expect_var(fresh, 1301, 7);
+}
+
+Test(handles, var_ids_die_with_their_probe)
+{
+    int var = handles_var_id(1401, 3);
+    int other_var = handles_var_id(1402, 3);
+    handles_forget_probe(1401);
+    cr_expect_not(var_resolves(var));
+    expect_var(other_var, 1402, 3);
+}
+
+Test(handles, var_ids_never_collide_with_live_ids_after_slot_reuse)
+{
+    enum { N = 100 };
+    int ids[N];
+    for (int i = 0; i < N; i++)
+        ids[i] = handles_var_id(1501, i + 1);
+    handles_forget_frames(1501);
+    for (int i = 0; i < N; i++) {
+        int fresh = handles_var_id(1502, i + 1);
+        cr_assert_gt(fresh, 0);
+        cr_expect_not(var_resolves(ids[i]), "forgotten reference %d resolves", ids[i]);
+        expect_var(fresh, 1502, i + 1);
+    }
+}

@@ -369,6 +369,129 @@ Test(probe_types, continue_and_heartbeat_round_trip)
     probe_heartbeat_free(&beat_out);
 }
 
+Test(probe_types, frame_request_round_trips)
+{
+    probe_frame_request in = { .tid = 4243, .frame = 7 }, out;
+    ROUND_TRIP(probe_frame_request, PMSG_SCOPES, 11, &in, &out);
+    cr_expect_eq(out.tid, 4243);
+    cr_expect_eq(out.frame, 7);
+    probe_frame_request_free(&out);
+}
+
+Test(probe_types, scopes_reply_round_trips)
+{
+    probe_scope scopes[] = {
+        { .name = "Arguments", .presentation_hint = "arguments", .ref = 1, .named = 2 },
+        { .name = "Globals", .presentation_hint = NULL, .ref = 999999999999999, .named = 0,
+          .expensive = 1 },
+    };
+    probe_scopes_reply in = { scopes, 2 }, out;
+    ROUND_TRIP(probe_scopes_reply, PMSG_RESULT, 11, &in, &out);
+    cr_assert_eq(out.n, 2);
+    for (size_t i = 0; i < 2; i++) {
+        expect_same_string(out.scopes[i].name, scopes[i].name, "scope name");
+        expect_same_string(out.scopes[i].presentation_hint, scopes[i].presentation_hint,
+                           "presentation_hint");
+        cr_expect_eq(out.scopes[i].ref, scopes[i].ref);
+        cr_expect_eq(out.scopes[i].named, scopes[i].named);
+        cr_expect_eq(out.scopes[i].expensive, scopes[i].expensive);
+    }
+    probe_scopes_reply_free(&out);
+    cr_expect_null(out.scopes);
+}
+
+Test(probe_types, variables_request_round_trips_and_defaults)
+{
+    probe_variables_request in = { .ref = 42, .start = 100, .count = 50, .filter = "indexed" }, out;
+    ROUND_TRIP(probe_variables_request, PMSG_VARIABLES, 12, &in, &out);
+    cr_expect_eq(out.ref, 42);
+    cr_expect_eq(out.start, 100);
+    cr_expect_eq(out.count, 50);
+    expect_same_string(out.filter, "indexed", "filter");
+    probe_variables_request_free(&out);
+
+    cJSON *json = cJSON_Parse("{\"ref\":3}");
+    char err[256];
+    cr_assert_eq(probe_variables_request_from_json(json, &out, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(out.start, 0);
+    cr_expect_eq(out.count, 0);
+    cr_expect_null(out.filter);
+    probe_variables_request_free(&out);
+    cJSON_Delete(json);
+}
+
+Test(probe_types, variables_reply_round_trips)
+{
+    probe_variable variables[] = {
+        { .name = "user", .value = "0x4006f4 \"al\\\"ice\"", .type = "const char *",
+          .evaluate_name = "req->user" },
+        { .name = "items", .value = "[100]", .type = "int [100]", .ref = 7, .indexed = 100,
+          .evaluate_name = "items" },
+        { .name = "*p", .value = "{...}", .type = NULL, .ref = 8, .named = 3 },
+    };
+    probe_variables_reply in = { variables, 3 }, out;
+    ROUND_TRIP(probe_variables_reply, PMSG_RESULT, 12, &in, &out);
+    cr_assert_eq(out.n, 3);
+    for (size_t i = 0; i < 3; i++) {
+        expect_same_string(out.variables[i].name, variables[i].name, "name");
+        expect_same_string(out.variables[i].value, variables[i].value, "value");
+        expect_same_string(out.variables[i].type, variables[i].type, "type");
+        cr_expect_eq(out.variables[i].ref, variables[i].ref);
+        cr_expect_eq(out.variables[i].named, variables[i].named);
+        cr_expect_eq(out.variables[i].indexed, variables[i].indexed);
+        expect_same_string(out.variables[i].evaluate_name, variables[i].evaluate_name,
+                           "evaluate_name");
+    }
+    probe_variables_reply_free(&out);
+}
+
+Test(probe_types, evaluate_request_round_trips_and_context_defaults_to_repl)
+{
+    probe_evaluate_request in = { .tid = 9, .frame = 2, .expression = "$streq(p->name, \"admin\")",
+                                  .context = "hover" }, out;
+    ROUND_TRIP(probe_evaluate_request, PMSG_EVALUATE, 13, &in, &out);
+    cr_expect_eq(out.tid, 9);
+    cr_expect_eq(out.frame, 2);
+    expect_same_string(out.expression, in.expression, "expression");
+    expect_same_string(out.context, "hover", "context");
+    probe_evaluate_request_free(&out);
+
+    cJSON *json = cJSON_Parse("{\"tid\":9,\"expression\":\"x\"}");
+    char err[256];
+    cr_assert_eq(probe_evaluate_request_from_json(json, &out, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(out.frame, 0);
+    expect_same_string(out.context, "repl", "context");
+    probe_evaluate_request_free(&out);
+    cJSON_Delete(json);
+}
+
+Test(probe_types, set_variable_request_round_trips)
+{
+    probe_set_variable_request in = { .ref = 5, .name = "[3]", .value = "x + 1" }, out;
+    ROUND_TRIP(probe_set_variable_request, PMSG_SET_VARIABLE, 14, &in, &out);
+    cr_expect_eq(out.ref, 5);
+    expect_same_string(out.name, "[3]", "name");
+    expect_same_string(out.value, "x + 1", "value");
+    probe_set_variable_request_free(&out);
+}
+
+Test(probe_types, value_reply_round_trips)
+{
+    probe_value_reply in = { .value = "RED", .type = "enum color" }, out;
+    ROUND_TRIP(probe_value_reply, PMSG_RESULT, 13, &in, &out);
+    expect_same_string(out.value, "RED", "value");
+    expect_same_string(out.type, "enum color", "type");
+    cr_expect_eq(out.ref, 0);
+    probe_value_reply_free(&out);
+
+    probe_value_reply expandable = { .value = "{...}", .ref = 31, .named = 4, .indexed = 0 };
+    ROUND_TRIP(probe_value_reply, PMSG_RESULT, 14, &expandable, &out);
+    cr_expect_null(out.type);
+    cr_expect_eq(out.ref, 31);
+    cr_expect_eq(out.named, 4);
+    probe_value_reply_free(&out);
+}
+
 Test(probe_types, optional_null_means_absent)
 {
     cJSON *json = cJSON_Parse("{\"pc\":\"0x10\"}");
@@ -409,6 +532,13 @@ Test(probe_types, free_is_safe_on_zeroed_structs)
     FREE_ZEROED(probe_continue);
     FREE_ZEROED(probe_heartbeat);
     FREE_ZEROED(probe_bp_state);
+    FREE_ZEROED(probe_frame_request);
+    FREE_ZEROED(probe_scopes_reply);
+    FREE_ZEROED(probe_variables_request);
+    FREE_ZEROED(probe_variables_reply);
+    FREE_ZEROED(probe_evaluate_request);
+    FREE_ZEROED(probe_set_variable_request);
+    FREE_ZEROED(probe_value_reply);
 }
 
 Test(probe_types, a_single_breakpoint_state_can_be_freed)
@@ -452,6 +582,13 @@ DEFINE_TRY(probe_stack_request)
 DEFINE_TRY(probe_stack_reply)
 DEFINE_TRY(probe_continue)
 DEFINE_TRY(probe_heartbeat)
+DEFINE_TRY(probe_frame_request)
+DEFINE_TRY(probe_scopes_reply)
+DEFINE_TRY(probe_variables_request)
+DEFINE_TRY(probe_variables_reply)
+DEFINE_TRY(probe_evaluate_request)
+DEFINE_TRY(probe_set_variable_request)
+DEFINE_TRY(probe_value_reply)
 
 struct bad_body {
     int (*decode)(const cJSON *json, char *err, size_t err_len);
@@ -524,6 +661,40 @@ static const struct bad_body bad_bodies[] = {
     { try_probe_continue, "{\"tid\":\"a\"}", "tid: expected an integer" },
     { try_probe_heartbeat, "{}", "time_ms: missing required field" },
     { try_probe_heartbeat, "{\"time_ms\":1e300}", "time_ms: expected an integer <= 999999999999999" },
+    { try_probe_frame_request, "{\"frame\":0}", "tid: missing required field" },
+    { try_probe_frame_request, "{\"tid\":1}", "frame: missing required field" },
+    { try_probe_frame_request, "{\"tid\":1,\"frame\":-1}", "frame: expected an integer >= 0" },
+    { try_probe_frame_request, "{\"tid\":0,\"frame\":0}", "tid: expected an integer >= 1" },
+    { try_probe_scopes_reply, "{}", "scopes: missing required field" },
+    { try_probe_scopes_reply, "{\"scopes\":[{\"name\":\"Locals\",\"ref\":0}]}",
+      "scopes[0].ref: expected an integer >= 1" },
+    { try_probe_scopes_reply, "{\"scopes\":[{\"ref\":1}]}", "scopes[0].name: missing required field" },
+    { try_probe_scopes_reply, "{\"scopes\":[{\"name\":\"Locals\",\"ref\":1,\"expensive\":0}]}",
+      "scopes[0].expensive: expected true or false" },
+    { try_probe_variables_request, "{}", "ref: missing required field" },
+    { try_probe_variables_request, "{\"ref\":\"7\"}", "ref: expected an integer" },
+    { try_probe_variables_request, "{\"ref\":7,\"count\":-1}", "count: expected an integer >= 0" },
+    { try_probe_variables_request, "{\"ref\":7,\"start\":0.5}", "start: expected an integer" },
+    { try_probe_variables_request, "{\"ref\":7,\"filter\":\"all\"}",
+      "filter: expected one of \"indexed\", \"named\"" },
+    { try_probe_variables_reply, "{\"variables\":{}}", "variables: expected an array" },
+    { try_probe_variables_reply, "{\"variables\":[{\"name\":\"x\",\"value\":\"1\"},{\"name\":\"y\"}]}",
+      "variables[1].value: missing required field" },
+    { try_probe_variables_reply, "{\"variables\":[{\"name\":\"x\",\"value\":\"1\",\"indexed\":-3}]}",
+      "variables[0].indexed: expected an integer >= 0" },
+    { try_probe_variables_reply, "{\"variables\":[{\"name\":\"x\",\"value\":1}]}",
+      "variables[0].value: expected a string" },
+    { try_probe_evaluate_request, "{\"tid\":1}", "expression: missing required field" },
+    { try_probe_evaluate_request, "{\"expression\":\"x\"}", "tid: missing required field" },
+    { try_probe_evaluate_request, "{\"tid\":1,\"expression\":\"x\",\"context\":7}",
+      "context: expected a string" },
+    { try_probe_set_variable_request, "{\"ref\":1,\"name\":\"x\"}", "value: missing required field" },
+    { try_probe_set_variable_request, "{\"ref\":0,\"name\":\"x\",\"value\":\"1\"}",
+      "ref: expected an integer >= 1" },
+    { try_probe_set_variable_request, "{\"ref\":1,\"name\":[],\"value\":\"1\"}",
+      "name: expected a string" },
+    { try_probe_value_reply, "{\"type\":\"int\"}", "value: missing required field" },
+    { try_probe_value_reply, "{\"value\":\"1\",\"ref\":-1}", "ref: expected an integer >= 0" },
 };
 
 Test(probe_types, malformed_bodies_name_the_offending_field)
