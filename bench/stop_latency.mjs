@@ -3,7 +3,7 @@
 // Also: setBreakpoints round trip (resolve + arm in one process). Prints p50/p99; writes JSON.
 import fs from 'node:fs';
 import path from 'node:path';
-import { CheckedClient, markerLine, repoRoot, Server, Target } from '../tests/integration/lib/harness.mjs';
+import { CheckedClient, markerLine, repoRoot, Server, Target, watchdog } from '../tests/integration/lib/harness.mjs';
 
 const ROUNDS = 30;
 const outFile = process.argv[2];
@@ -17,6 +17,7 @@ const server = await Server.start();
 const target = await Target.start('worker-O2', { serverUrl: server.probeUrl, pod: 'bench', args: ['4', '100000000', 'stdin'], stdin: true });
 await server.waitForPods(1);
 const client = await CheckedClient.connect(server);
+const stopWatchdog = watchdog(server, 'stop_latency');
 const stopLatency = [];
 const setLatency = [];
 try {
@@ -44,6 +45,7 @@ try {
   await client.close();
   await target.stop();
   await server.stop();
+  stopWatchdog();
 }
 const rows = [
   { name: 'trigger -> DAP stopped event (5 threads stopped)', p50_ms: pct(stopLatency, 0.5), p99_ms: pct(stopLatency, 0.99), n: stopLatency.length },

@@ -1,7 +1,7 @@
 // `make demo`: a podbug-server, three probe'd "pods" of one service, and a scripted DAP client
 // that sets one breakpoint for the whole fleet and prints each stop and its stack readably.
 import path from 'node:path';
-import { CheckedClient, markerLine, repoRoot, Server, Target, waitFor } from '../tests/integration/lib/harness.mjs';
+import { CheckedClient, markerLine, repoRoot, Server, Target, waitFor, watchdog } from '../tests/integration/lib/harness.mjs';
 
 const say = (s = '') => process.stdout.write(`${s}\n`);
 const source = path.join(repoRoot, 'tests/targets/worker.c');
@@ -33,6 +33,7 @@ async function main() {
   }
   await server.waitForPods(3);
   const client = await CheckedClient.connect(server);
+  const stopWatchdog = watchdog(server, 'demo');
   try {
     await client.initializeRequest({ adapterID: 'podbug', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
     const initialized = client.waitForEvent('initialized');
@@ -67,6 +68,7 @@ async function main() {
     await client.close();
     for (const t of pods) await t.stop();
     await server.stop();
+    stopWatchdog();
   }
 }
 

@@ -46,7 +46,9 @@ typedef struct expr_node {
 #define EXPR_MAX_DEPTH 64
 
 /* Parses text. Returns the tree, or NULL with err naming the problem and its position:
- * "expected ')' at column 12", "unexpected end of expression", "expression nested too deeply". */
+ * "expected ')' at column 12", "unexpected end of expression", "expression nested too deeply".
+ * Without a symbol table, "(name)" is a cast only when an identifier, a literal, '(', '!' or '~'
+ * follows: "(size_t)-1" is a subtraction, "(size_t)(-1)" a cast; "(T *)" is always a cast. */
 expr_node *expr_parse(const char *text, char *err, size_t err_len);
 void expr_free(expr_node *e);
 
@@ -54,8 +56,10 @@ void expr_free(expr_node *e);
  * f->scope_level), then statics and globals (debuginfo_find_variable). Returns 0 with *out, or
  * -1 with a precise err: "no variable named 'amout' in scope", "no member 'amout' in
  * 'struct req'", "cannot dereference a null pointer", "'x' is optimized out here",
- * "division by zero", "unknown type 'strct req'". Builtins: $streq(a, b) (1 when two C strings
- * are equal; a and b are char pointers, arrays or string literals; reads at most 4096 bytes). */
+ * "division by zero", "unknown type 'strct req'". An optimized-out identifier is an error even
+ * alone. A result in memory is checked to be readable. Builtins: $streq(a, b) (1 when two C
+ * strings are equal; a and b are char pointers, arrays or string literals; reads at most 4096
+ * bytes), and the frame's registers $rax ... $r15, $rip, $pc, $sp (unsigned long). */
 int expr_eval(const expr_node *e, const value_frame *f, value *out, char *err, size_t err_len);
 
 #endif

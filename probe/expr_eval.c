@@ -1,8 +1,5 @@
-/* Evaluates expression trees in a stopped frame (see expr.h) with C semantics on x86-64: integer
- * promotions, the usual arithmetic conversions (int, unsigned int, long, unsigned long, double),
- * pointer arithmetic, array decay, short-circuit logic, casts, and the builtins: $streq(a, b) and
- * the frame's registers as $rax ... $r15, $rip, $pc and $sp. Agent thread only.
- * An identifier that is optimized out is an error wherever it appears, alone included. */
+/* Evaluates expression trees in a stopped frame (see expr.h) with C semantics on x86-64:
+ * promotions, arithmetic conversions, pointers, short-circuits, casts, builtins. Agent only. */
 #include "expr.h"
 
 #include <inttypes.h>
@@ -159,15 +156,6 @@ typedef struct num {
     double d;
 } num;
 
-static uint64_t normalize(uint64_t u, unsigned bits, bool is_unsigned)
-{
-    if (bits >= 64)
-        return u;
-    u &= ((uint64_t)1 << bits) - 1;
-    uint64_t sign = (uint64_t)1 << (bits - 1);
-    return is_unsigned ? u : (u ^ sign) - sign;
-}
-
 static int invalid_operand(const eval *ev, const value *v, const char *what)
 {
     char type[TYPE_TEXT_LEN];
@@ -210,8 +198,7 @@ static int to_num(const eval *ev, const value *v, num *out, const char *what)
     bool fits_int = v->bit_size ? v->bit_size < 32 || (v->bit_size == 32 && !is_unsigned)
                                 : size < 4 || (size == 4 && !is_unsigned);
     unsigned bits = v->bit_size ? (v->bit_size > 32 ? 64 : 32) : (size > 4 ? 64 : 32);
-    *out = (num){.kind = NUM_INT, .bits = bits,
-                 .is_unsigned = is_unsigned && !fits_int};
+    *out = (num){.kind = NUM_INT, .bits = bits, .is_unsigned = is_unsigned && !fits_int};
     return value_as_uint(f, v, &out->u, ev->err, ev->err_len);
 }
 
@@ -233,7 +220,7 @@ static const char *int_type_name(unsigned bits, bool is_unsigned)
 static int int_result(const eval *ev, uint64_t u, unsigned bits, bool is_unsigned, value *out)
 {
     value_from_int(builtin(ev, int_type_name(bits, is_unsigned)),
-                   (int64_t)normalize(u, bits, is_unsigned), out);
+                   (int64_t)bits_extend(u, bits, !is_unsigned), out);
     return 0;
 }
 
@@ -328,7 +315,8 @@ static int int_binary(const eval *ev, int op, num a, num b, value *out)
     unsigned bits = a.bits > b.bits ? a.bits : b.bits;
     bool is_unsigned = a.bits == b.bits ? a.is_unsigned || b.is_unsigned
                      : a.bits > b.bits ? a.is_unsigned : b.is_unsigned;
-    uint64_t x = normalize(a.u, bits, is_unsigned), y = normalize(b.u, bits, is_unsigned), r;
+    uint64_t x = bits_extend(a.u, bits, !is_unsigned), y = bits_extend(b.u, bits, !is_unsigned);
+    uint64_t r;
     int64_t sx = (int64_t)x, sy = (int64_t)y;
     if (is_comparison(op)) {
         int order = is_unsigned ? (x < y ? -1 : x > y) : (sx < sy ? -1 : sx > sy);

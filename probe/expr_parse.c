@@ -1,13 +1,5 @@
 /* Parses podbug's C expression language into a syntax tree (see expr.h): a tokenizer and a
- * recursive-descent parser with precedence climbing; every error names its 1-based column.
- *
- * Casts: "(type-name)" where type-name is C type words (unsigned, signed, int, long, short, char,
- * _Bool, float, double, void, const, volatile), "struct X", "union X", "enum X" or one typedef
- * name, followed by any number of '*'. The parser has no symbol table, so "(name)" alone is read
- * as a cast only when what follows can only start an operand: an identifier, a literal, '(' ,
- * '!' or '~'. "(size_t)-1", "(T)*p" and "(T)&x" are therefore subtraction, multiplication and
- * bitwise and; write "(size_t)(-1)" or "(T *)p" instead. "(name *)" and "(several words)" are
- * always casts (so that a misspelt "(strct req *)p" is reported as an unknown type). */
+ * recursive-descent parser with precedence climbing; every error names its 1-based column. */
 #include "expr.h"
 
 #include <limits.h>
@@ -669,7 +661,14 @@ static bool is_tag_word(const parser *p, const token *t)
            token_is_word(p, t, "enum");
 }
 
-/* With the current token '(': does a cast start here? (See the rule at the top.) */
+/* With the current token '(': does a cast start here? A cast is "(type-name)": C type words
+ * (unsigned, signed, int, long, short, char, _Bool, float, double, void, const, volatile),
+ * "struct X", "union X", "enum X" or a typedef name, then any number of '*'. The parser has no
+ * symbol table, so "(name)" alone is a cast only when what follows can only start an operand: an
+ * identifier, a literal, '(', '!' or '~'. "(size_t)-1", "(T)*p" and "(T)&x" are therefore
+ * subtraction, multiplication and bitwise and; "(size_t)(-1)" and "(T *)p" are casts.
+ * "(name *)" and "(several words)" always are (a misspelt "(strct req *)p" is then reported as
+ * an unknown type, not as a syntax error). */
 static bool starts_cast(parser *p)
 {
     token t;

@@ -30,15 +30,6 @@ static void store_le(uint8_t *bytes, uint64_t v, size_t n)
         bytes[i] = (uint8_t)(v >> (8 * i));
 }
 
-static uint64_t sign_extend(uint64_t v, unsigned bits)
-{
-    if (bits == 0 || bits >= 64)
-        return v;
-    uint64_t sign = (uint64_t)1 << (bits - 1);
-    v &= (sign << 1) - 1;
-    return (v ^ sign) - sign;
-}
-
 /* Bits [from, from + n) of a byte mask of a VALUE_INLINE_BYTES-long value. */
 static uint64_t byte_mask(uint64_t from, uint64_t n)
 {
@@ -339,8 +330,7 @@ static int read_bitfield(const value *v, uint64_t *out, char *err, size_t err_le
     uint64_t bits = load_le(raw, 8) >> span.shift;
     if (span.shift)
         bits |= (uint64_t)raw[8] << (64 - span.shift);
-    bits &= span.mask;
-    *out = type_is_signed(v->type) ? sign_extend(bits, v->bit_size) : bits;
+    *out = bits_extend(bits, v->bit_size, type_is_signed(v->type));
     return 0;
 }
 
@@ -398,7 +388,7 @@ static int integer_bits(const value *v, uint64_t *out, char *err, size_t err_len
     if (read_raw(v, 0, raw, (size_t)size, err, err_len) != 0)
         return -1;
     uint64_t bits = load_le(raw, (size_t)size);
-    *out = type_is_signed(v->type) ? sign_extend(bits, (unsigned)(8 * size)) : bits;
+    *out = bits_extend(bits, (unsigned)(8 * size), type_is_signed(v->type));
     return 0;
 }
 

@@ -60,6 +60,15 @@ bool type_is_char(const dtype *t)
            (s->encoding == DT_ENC_SIGNED_CHAR || s->encoding == DT_ENC_UNSIGNED_CHAR);
 }
 
+uint64_t bits_extend(uint64_t v, unsigned bits, bool is_signed)
+{
+    if (bits == 0 || bits >= 64)
+        return v;
+    v &= ((uint64_t)1 << bits) - 1;
+    uint64_t sign = (uint64_t)1 << (bits - 1);
+    return is_signed ? (v ^ sign) - sign : v;
+}
+
 int value_fail(char *err, size_t err_len, const char *fmt, ...)
 {
     if (err && err_len) {

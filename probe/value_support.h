@@ -22,6 +22,10 @@ bool type_is_signed(const dtype *t);
 /* char, signed char or unsigned char. */
 bool type_is_char(const dtype *t);
 
+/* The low `bits` bits of v (1..64) as a 64-bit integer: sign-extended when is_signed, else
+ * zero-extended. */
+uint64_t bits_extend(uint64_t v, unsigned bits, bool is_signed);
+
 /* Formats err and returns -1, so that failures read `return value_fail(err, len, ...)`. */
 int value_fail(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -1,6 +1,5 @@
-/* libFuzzer target for probe/dwarf_expr: arbitrary DW_OP bytes evaluated against fake frame
- * registers (some pointing at real memory, some not). It must never crash, and a result must
- * keep its promises: pieces within bounds, a reason for every failure. */
+/* libFuzzer target for probe/dwarf_expr: arbitrary DW_OP bytes against fake frame registers
+ * never crash, and every result keeps its promises (pieces in bounds, a reason for failures). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

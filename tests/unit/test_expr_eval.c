@@ -1,6 +1,5 @@
-/* Unit tests for expr_eval.c: expressions evaluated in a fake frame whose locals and parameters
- * come from a handmade scope chain over real objects of this process; globals and cast types
- * also resolve through this test binary's own DWARF. Exact results and exact error texts. */
+/* Unit tests for expr_eval.c: expressions in a fake frame with a handmade scope chain over real
+ * objects (globals and cast types also through this binary's DWARF); exact results and errors. */
 #include <criterion/criterion.h>
 
 #include <stdio.h>

@@ -1,5 +1,4 @@
-/* Unit tests for value.c: variables located by DWARF expressions in a fake frame (memory, frame
- * base, registers, stack values, implicit values, pieces, location lists, constants), and the
+/* Unit tests for value.c: variables located by DWARF expressions in a fake frame, and the
  * operations on values over real objects of this test process, with exact error texts. */
 #include <criterion/criterion.h>
 

@@ -208,3 +208,13 @@ export function textDifferences(pid, exe) {
   for (let i = 0; i < t.size; i++) if (live[i] !== t.onDisk[i]) diffs.push(i);
   return diffs;
 }
+
+/** For scripts outside the test runner (demo, benches), where DebugClient has no timeouts: exits
+ *  with the server's last log lines when the script makes no progress for `ms`. */
+export function watchdog(server, label, ms = 30000) {
+  const timer = setTimeout(() => {
+    console.error(`${label}: no progress for ${ms / 1000} s; server log:\n${server.output.stderr.slice(-3000)}`);
+    process.exit(1);
+  }, ms);
+  return () => clearTimeout(timer);
+}
