@@ -20,6 +20,23 @@ async function printStop(client, ev) {
   });
 }
 
+/** Prints frame 0's arguments, one level expanded, and an expression evaluated in that frame. */
+async function printVariables(client, threadId) {
+  const frame = (await client.stackTraceRequest({ threadId, levels: 1 })).body.stackFrames[0];
+  const scopes = (await client.scopesRequest({ frameId: frame.id })).body.scopes;
+  const args = scopes.find((sc) => sc.name === 'Arguments');
+  for (const v of (await client.variablesRequest({ variablesReference: args.variablesReference })).body.variables) {
+    say(`    ${v.type} ${v.name} = ${v.value}`);
+    if (!v.variablesReference) continue;
+    const [pointee] = (await client.variablesRequest({ variablesReference: v.variablesReference })).body.variables;
+    const fields = (await client.variablesRequest({ variablesReference: pointee.variablesReference })).body.variables;
+    say(`      ${pointee.name} = { ${fields.map((f) => `${f.name} = ${f.value}`).join(', ')} }`);
+  }
+  const expr = 'req->amount / 100 > 40 ? 40 : req->amount / 100';
+  const result = await client.evaluateRequest({ expression: expr, frameId: frame.id, context: 'repl' });
+  say(`    evaluate ${expr}  ->  ${result.body.result}`);
+}
+
 async function main() {
   say('podbug demo: one breakpoint, set once, armed in every pod of a service');
   say();
@@ -49,8 +66,9 @@ async function main() {
     await waitFor('every pod to stop', () => stops.length >= 3);
     say();
     say('each pod stopped on its own; the other pods of the fleet were not touched:');
-    for (const ev of stops.splice(0, 3)) {
+    for (const [i, ev] of stops.splice(0, 3).entries()) {
       await printStop(client, ev);
+      if (i === 0) await printVariables(client, ev.body.threadId);
       await client.continueRequest({ threadId: ev.body.threadId });
     }
     say();
