@@ -24,6 +24,7 @@
 #define UNW_LOCAL_ONLY
 #include "stopper.h"
 
+#include "frame_capture.h"
 #include "signal_interpose.h"
 #include "trap.h"
 
@@ -95,49 +96,6 @@ PODBUG_HANDLER_TEXT static thread_record *claim_record(pid_t tid)
     return NULL; /* more parked threads than records: parks unlisted */
 }
 
-/* ucontext general registers by DWARF register number. */
-static const int greg_of_dwarf[FRAME_REG_COUNT] = {
-    REG_RAX, REG_RDX, REG_RCX, REG_RBX, REG_RSI, REG_RDI, REG_RBP, REG_RSP, REG_R8,
-    REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15, REG_RIP,
-};
-
-/* Registers libunwind recovers correctly in callers' frames (callee-saved, sp, ip). */
-static const int unwound_regs[] = { DWREG_RBX, DWREG_RBP, DWREG_RSP, DWREG_R12, DWREG_R13,
-                                    DWREG_R14, DWREG_R15, DWREG_RIP };
-
-/* frames[0] is the context itself (its pc is a breakpoint's address: the trap module rewound
- * it); each caller's registers come from libunwind, whose register numbers are DWARF's. */
-PODBUG_HANDLER_TEXT static int capture_frames(ucontext_t *uc, frame_regs *frames)
-{
-    frame_regs *top = &frames[0];
-    for (int r = 0; r < FRAME_REG_COUNT; r++)
-        top->reg[r] = (uint64_t)uc->uc_mcontext.gregs[greg_of_dwarf[r]];
-    top->valid = (1u << FRAME_REG_COUNT) - 1;
-    top->cfa = 0;
-    unw_cursor_t cursor;
-    if (unw_init_local2(&cursor, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME) < 0)
-        return 1;
-    int count = 1;
-    while (count < STOPPER_MAX_FRAMES && unw_step(&cursor) > 0) {
-        frame_regs *f = &frames[count];
-        f->valid = 0;
-        f->cfa = 0;
-        for (size_t i = 0; i < sizeof unwound_regs / sizeof unwound_regs[0]; i++) {
-            unw_word_t v;
-            if (unw_get_reg(&cursor, unwound_regs[i], &v) == 0) {
-                f->reg[unwound_regs[i]] = (uint64_t)v;
-                f->valid |= 1u << unwound_regs[i];
-            }
-        }
-        if (!frame_reg_known(f, DWREG_RIP) || f->reg[DWREG_RIP] == 0)
-            break;
-        if (frame_reg_known(f, DWREG_RSP))
-            frames[count - 1].cfa = f->reg[DWREG_RSP]; /* the CFA of a frame is its caller's sp */
-        count++;
-    }
-    return count;
-}
-
 PODBUG_HANDLER_TEXT static void queue_event(pid_t tid, uintptr_t address, unsigned stop)
 {
     for (size_t i = 0; i < MAX_EVENTS; i++) {
@@ -161,7 +119,7 @@ PODBUG_HANDLER_TEXT static void park(ucontext_t *uc, unsigned stop, bool notify)
     thread_record *r = claim_record(current_tid());
     if (r) {
         r->context = uc;
-        r->frame_count = capture_frames(uc, r->frames);
+        r->frame_count = frame_capture(uc, r->frames, STOPPER_MAX_FRAMES);
         atomic_store_explicit(&r->generation, stop, memory_order_relaxed);
         atomic_store_explicit(&r->parked, 1, memory_order_release);
     }
@@ -428,7 +386,7 @@ int stopper_set_register(pid_t tid, int regno, uint64_t value)
     thread_record *r = (thread_record *)parked_record(tid, atomic_load(&generation));
     if (!r || regno < 0 || regno >= FRAME_REG_COUNT || regno == DWREG_RIP || regno == DWREG_RSP)
         return -1;
-    r->context->uc_mcontext.gregs[greg_of_dwarf[regno]] = (greg_t)value;
+    frame_capture_set_register(r->context, regno, value);
     r->frames[0].reg[regno] = value;
     return 0;
 }
