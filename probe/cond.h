@@ -1,0 +1,39 @@
+/* Breakpoint conditions: an expression compiled once for one breakpoint address (names, types and
+ * locations resolved against DWARF there) into compact bytecode, and the machine that runs it in
+ * the hitting thread's signal handler on frame-0 registers with safe reads: no allocation, no locks. */
+#ifndef PODBUG_COND_H
+#define PODBUG_COND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "frame_regs.h"
+#include "symbols.h"
+
+#define COND_MAX_STEPS 4096     /* instructions per evaluation; more is an error, never a hang */
+
+typedef struct cond_program cond_program;
+
+/* Compiles text for the breakpoint at runtime address pc. Returns the program, or NULL with err
+ * giving the compiler's message ("no variable named 'amout' in scope", "no member 'x' in
+ * 'struct req'", "expected ')' at column 9", "'x' is optimized out at this breakpoint"). */
+cond_program *cond_compile(sym_index *symbols, uintptr_t pc, const char *text, char *err, size_t err_len);
+void cond_free(cond_program *p);
+/* True when evaluating needs the frame's CFA (DW_OP_call_frame_cfa / fbreg locations). */
+bool cond_needs_cfa(const cond_program *p);
+/* Instructions in the program (for reporting and tests). */
+size_t cond_length(const cond_program *p);
+
+typedef enum { COND_FALSE = 0, COND_TRUE = 1, COND_ERROR = -1 } cond_result;
+
+typedef struct cond_error {
+    const char *message;      /* static text: "cannot dereference a null pointer",
+                               * "cannot read memory", "division by zero", "step limit exceeded",
+                               * "'x' is optimized out here" */
+    uint64_t address;         /* the address that could not be read, when relevant */
+} cond_error;
+
+/* Runs p on frame-0 registers (regs->cfa set when cond_needs_cfa). Async-signal-safe. */
+cond_result cond_eval(const cond_program *p, const frame_regs *regs, cond_error *err);
+
+#endif
