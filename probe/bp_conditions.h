@@ -31,6 +31,10 @@ void bp_conditions_remove(uintptr_t addr, int64_t bp_id);
  * ids that want the hit; returns how many. A condition error counts as false and is recorded. */
 size_t bp_conditions_filter(uintptr_t addr, ucontext_t *uc, int64_t *ids, size_t max);
 
+/* Handler-safe: how many breakpoints have recorded their first runtime error so far. The stop
+ * module compares it around bp_conditions_filter and wakes the agent when it grew. */
+uint64_t bp_conditions_first_errors(void);
+
 /* Agent: the next breakpoint with runtime errors not yet reported: its id, the first error's
  * text and how many errors so far. Each breakpoint is reported once. */
 bool bp_conditions_take_error(int64_t *bp_id, char *message, size_t message_len, uint64_t *count);

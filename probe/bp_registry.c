@@ -1,19 +1,28 @@
 /* Breakpoints of the probe by server id (see bp_registry.h). A line may resolve to several
- * addresses (-O2 copies); the breakpoint is verified when at least one of them is armed. */
+ * addresses (-O2 copies); the breakpoint is verified when at least one of them is armed. Its
+ * condition is compiled for every address before anything is armed (one that does not compile
+ * arms nothing), and registered with the hit filter before the int3 goes in. */
 #include "bp_registry.h"
 
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bp_conditions.h"
+#include "cond.h"
 #include "log.h"
 #include "trap.h"
 
 #define MAX_LOCATIONS 16
+#define ERR_LEN 512
 
 typedef struct registered_bp {
     int64_t id;
     char *source;
     int line;
+    char *condition;          /* NULL when none */
+    char *hit_condition;      /* NULL when none */
     uintptr_t addresses[MAX_LOCATIONS];
     size_t n_addresses;
     probe_bp_state state;     /* what was reported for it */
@@ -22,11 +31,16 @@ typedef struct registered_bp {
 
 static registered_bp *registry;
 
+/* The filter forgets the breakpoint before the int3 goes: a hit in between runs on. */
 static void release(registered_bp *b)
 {
-    for (size_t i = 0; i < b->n_addresses; i++)
+    for (size_t i = 0; i < b->n_addresses; i++) {
+        bp_conditions_remove(b->addresses[i], b->id);
         trap_disarm(b->addresses[i]);
+    }
     free(b->source);
+    free(b->condition);
+    free(b->hit_condition);
     probe_bp_state_free(&b->state);
     free(b);
 }
@@ -48,30 +62,81 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-/* Resolves and arms one breakpoint; its state says what happened. */
-static registered_bp *arm(sym_index *symbols, const probe_bp_spec *spec)
+/* A condition or hit condition of blanks is none. */
+static const char *text_or_null(const char *s)
 {
-    registered_bp *b = calloc(1, sizeof *b);
-    probe_location *locs = calloc(MAX_LOCATIONS, sizeof *locs);
-    if (!b || !locs || !(b->source = strdup(spec->source))) {
-        free(locs);
-        free(b);
+    if (!s)
         return NULL;
-    }
-    b->id = spec->id;
-    b->line = spec->line;
-    b->state.id = spec->id;
-    b->state.locations = locs;
+    for (const char *p = s; *p; p++)
+        if (!isspace((unsigned char)*p))
+            return s;
+    return NULL;
+}
 
+static bool same_text(const char *a, const char *b)
+{
+    a = text_or_null(a);
+    b = text_or_null(b);
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_spec(const registered_bp *b, const probe_bp_spec *spec)
+{
+    return b->line == spec->line && strcmp(b->source, spec->source) == 0 &&
+           same_text(b->condition, spec->condition) && same_text(b->hit_condition, spec->hit_condition);
+}
+
+/* Compiles the condition for every address (programs[i] stays NULL without one). Returns 0, or
+ * -1 with err (the compiler's message) and nothing left allocated. */
+static int compile_conditions(sym_index *symbols, const char *condition, const sym_location *found,
+                              size_t n, cond_program **programs, char *err, size_t err_len)
+{
+    for (size_t i = 0; i < n; i++) {
+        programs[i] = NULL;
+        if (condition && !(programs[i] = cond_compile(symbols, found[i].address, condition, err, err_len))) {
+            while (i > 0)
+                cond_free(programs[--i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Registers the breakpoint's filter at addr, then arms it. Takes program. Returns 0, or -1 with
+ * err (nothing left registered). */
+static int arm_address(int64_t id, uintptr_t addr, cond_program *program, hit_condition hit,
+                       char *err, size_t err_len)
+{
+    if (bp_conditions_add(addr, id, program, hit) != 0) {
+        snprintf(err, err_len, "too many breakpoints at 0x%lx (at most %d per address)",
+                 (unsigned long)addr, BP_CONDITIONS_MAX_PER_ADDRESS);
+        return -1;
+    }
+    if (trap_arm(addr, err, err_len) != 0) {
+        bp_conditions_remove(addr, id);
+        return -1;
+    }
+    return 0;
+}
+
+/* Resolves, compiles and arms the addresses of b; fills err when none is armed. */
+static void arm_addresses(sym_index *symbols, registered_bp *b, char *err, size_t err_len)
+{
     sym_location found[MAX_LOCATIONS];
-    char err[512] = "";
+    cond_program *programs[MAX_LOCATIONS];
+    hit_condition hit;
     sym_index_refresh(symbols);
-    size_t n = sym_resolve_line(symbols, spec->source, spec->line, found, MAX_LOCATIONS, err, sizeof err);
+    size_t n = sym_resolve_line(symbols, b->source, b->line, found, MAX_LOCATIONS, err, err_len);
+    if (n == 0 || hit_condition_parse(b->hit_condition, &hit, err, err_len) != 0 ||
+        compile_conditions(symbols, b->condition, found, n, programs, err, err_len) != 0)
+        return;
+    probe_location *locs = b->state.locations;
     for (size_t i = 0; i < n; i++) {
         char arm_err[256];
-        if (trap_arm(found[i].address, arm_err, sizeof arm_err) != 0) {
-            log_warn("breakpoint %lld at 0x%lx: %s", (long long)spec->id, (unsigned long)found[i].address, arm_err);
-            snprintf(err, sizeof err, "%s", arm_err);
+        if (arm_address(b->id, found[i].address, programs[i], hit, arm_err, sizeof arm_err) != 0) {
+            log_warn("breakpoint %lld at 0x%lx: %s", (long long)b->id,
+                     (unsigned long)found[i].address, arm_err);
+            snprintf(err, err_len, "%s", arm_err);
             continue;
         }
         b->addresses[b->n_addresses++] = found[i].address;
@@ -81,11 +146,39 @@ static registered_bp *arm(sym_index *symbols, const probe_bp_spec *spec)
         l->file = dup_or_null(found[i].file);
         l->line = found[i].line;
     }
+}
+
+/* Resolves and arms one breakpoint; its state says what happened. */
+static registered_bp *arm(sym_index *symbols, const probe_bp_spec *spec)
+{
+    registered_bp *b = calloc(1, sizeof *b);
+    probe_location *locs = calloc(MAX_LOCATIONS, sizeof *locs);
+    const char *condition = text_or_null(spec->condition);
+    const char *hit_text = text_or_null(spec->hit_condition);
+    if (!b || !locs || !(b->source = strdup(spec->source)) ||
+        (condition && !(b->condition = strdup(condition))) ||
+        (hit_text && !(b->hit_condition = strdup(hit_text)))) {
+        if (b) {
+            free(b->source);
+            free(b->condition);
+        }
+        free(locs);
+        free(b);
+        return NULL;
+    }
+    b->id = spec->id;
+    b->line = spec->line;
+    b->state.id = spec->id;
+    b->state.locations = locs;
+
+    char err[ERR_LEN] = "";
+    arm_addresses(symbols, b, err, sizeof err);
     b->state.verified = b->n_addresses > 0;
     if (!b->state.verified)
         b->state.message = strdup(err[0] ? err : "no code found for this line");
-    log_info("breakpoint %lld at %s:%d: %s (%zu address%s)", (long long)spec->id, spec->source, spec->line,
-             b->state.verified ? "armed" : err, b->n_addresses, b->n_addresses == 1 ? "" : "es");
+    log_info("breakpoint %lld at %s:%d%s%s: %s (%zu address%s)", (long long)spec->id, spec->source,
+             spec->line, condition ? " if " : "", condition ? condition : "", b->state.verified ? "armed" : err,
+             b->n_addresses, b->n_addresses == 1 ? "" : "es");
     return b;
 }
 
@@ -116,7 +209,7 @@ int bp_registry_set(sym_index *symbols, const probe_bp_set *set, probe_bp_result
     for (size_t i = 0; i < set->n; i++) {
         const probe_bp_spec *spec = &set->breakpoints[i];
         registered_bp *b = unlink_bp(spec->id);
-        if (b && (b->line != spec->line || strcmp(b->source, spec->source) != 0)) {
+        if (b && !same_spec(b, spec)) {
             release(b);
             b = NULL;
         }
@@ -148,14 +241,4 @@ void bp_registry_clear_all(void)
         registry = b->next;
         release(b);
     }
-}
-
-size_t bp_registry_ids_at(uintptr_t addr, int64_t *ids, size_t max)
-{
-    size_t n = 0;
-    for (registered_bp *b = registry; b; b = b->next)
-        for (size_t i = 0; i < b->n_addresses; i++)
-            if (b->addresses[i] == addr && n < max)
-                ids[n++] = b->id;
-    return n;
 }

@@ -1,5 +1,6 @@
-/* The probe's breakpoints by server id: each resolved to its addresses through the symbol index
- * and armed through the trap module; answers "which breakpoints sit at this address". Agent only. */
+/* The probe's breakpoints by server id: each resolved to its addresses through the symbol index,
+ * its condition compiled there, registered with the hit filter and armed through the trap
+ * module. Agent only. */
 #ifndef PODBUG_BP_REGISTRY_H
 #define PODBUG_BP_REGISTRY_H
 
@@ -9,14 +10,12 @@
 #include "symbols.h"
 
 /* Applies a breakpoints.set: new ids are resolved and armed, an id already present with the
- * same source and line is kept, one with a different spec is re-armed. Fills out (the caller
- * frees it with probe_bp_result_free). Returns 0, or -1 when out of memory. */
+ * same source, line, condition and hit condition is kept (with its hit count), one with a
+ * different spec is re-armed. Fills out (the caller frees it with probe_bp_result_free). Returns 0, or -1 when out of memory. */
 int bp_registry_set(sym_index *symbols, const probe_bp_set *set, probe_bp_result *out);
 /* Disarms and forgets the given ids (unknown ids are ignored). */
 void bp_registry_clear(const int64_t *ids, size_t n);
 /* Disarms and forgets everything (server connection lost). */
 void bp_registry_clear_all(void);
-/* The ids of the breakpoints armed at addr; returns how many (at most max written). */
-size_t bp_registry_ids_at(uintptr_t addr, int64_t *ids, size_t max);
 
 #endif

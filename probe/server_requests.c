@@ -1,5 +1,6 @@
 /* The probe's handlers for server messages and its stop reports (see server_requests.h).
- * Stops are reported once per stop: the first hit names the thread, all parked threads follow.
+ * Stops are reported once per stop: the first hit names the thread and the breakpoints that
+ * wanted it, all parked threads follow. Conditions that failed are reported once each.
  * Stacks, scopes, variables, evaluate and set_variable read the stopped threads' frames. */
 #include "server_requests.h"
 
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "agent.h"
+#include "bp_conditions.h"
 #include "bp_registry.h"
 #include "expr.h"
 #include "log.h"
@@ -23,7 +25,6 @@
 
 #define PROBE_VERSION "0.1.0"
 #define STOP_ALL_TIMEOUT_MS 500
-#define MAX_HIT_IDS 64
 #define ERR_LEN 256
 #define VALUE_TEXT_LEN 2048
 #define TYPE_TEXT_LEN 256
@@ -635,8 +636,25 @@ void server_requests_handle(const probe_envelope *env)
     }
 }
 
+void server_requests_report_condition_errors(void)
+{
+    int64_t id;
+    char message[ERR_LEN];
+    uint64_t count;
+    while (bp_conditions_take_error(&id, message, sizeof message, &count)) {
+        probe_bp_error report = {
+            .id = id,
+            .message = message,
+            .count = count < (uint64_t)PROBE_MAX_INTEGER ? (int64_t)count : PROBE_MAX_INTEGER,
+        };
+        log_info("the condition of breakpoint %" PRId64 " failed: %s", id, message);
+        agent_send(probe_envelope_encode(PMSG_BREAKPOINT_ERROR, 0, probe_bp_error_to_json(&report)));
+    }
+}
+
 void server_requests_on_hit(void)
 {
+    server_requests_report_condition_errors();
     stop_event ev, later;
     if (!stopper_take_event(&ev))
         return;
@@ -647,7 +665,6 @@ void server_requests_on_hit(void)
     stop_reported = true;
     stopper_stop_all(STOP_ALL_TIMEOUT_MS);
 
-    int64_t ids[MAX_HIT_IDS];
     pid_t tids[STOPPER_MAX_THREADS];
     size_t n_tids = stopper_parked_threads(tids, STOPPER_MAX_THREADS);
     probe_thread *threads = calloc(n_tids ? n_tids : 1, sizeof *threads);
@@ -665,8 +682,8 @@ void server_requests_on_hit(void)
     probe_stopped stopped = {
         .reason = "breakpoint",
         .tid = ev.tid,
-        .breakpoint_ids = ids,
-        .n_breakpoint_ids = bp_registry_ids_at(ev.address, ids, MAX_HIT_IDS),
+        .breakpoint_ids = ev.ids,
+        .n_breakpoint_ids = ev.n_ids,
         .all_threads_stopped = 1,
         .threads = threads,
         .n_threads = n_tids,

@@ -1,5 +1,6 @@
 /* What the probe does for the server: registration, breakpoints, stack traces, scopes, variables,
- * evaluate, set_variable, continue, and reporting stops. Agent thread; replies through agent_send. */
+ * evaluate, set_variable, continue, and reporting stops and failed conditions. Agent thread;
+ * replies through agent_send. */
 #ifndef PODBUG_SERVER_REQUESTS_H
 #define PODBUG_SERVER_REQUESTS_H
 
@@ -14,6 +15,9 @@ void server_requests_on_connect(void);
 void server_requests_handle(const probe_envelope *env);
 /* A thread hit a breakpoint and parked: stop the process and report it. */
 void server_requests_on_hit(void);
+/* Sends a breakpoint.error for every breakpoint whose condition failed since the last call
+ * (once per breakpoint). Called on every wake-up and on the heartbeat timer. */
+void server_requests_report_condition_errors(void);
 /* Connection lost: never leave the target stopped or armed for a debugger that is gone. */
 void server_requests_on_disconnect(void);
 

@@ -10,8 +10,14 @@
  * while stopped_generation == generation, and resume increments the counter and wakes every
  * futex waiter. A thread is parked when its record says so for the current generation.
  *
- * Events: every breakpoint hit queues one event tagged with its generation, including hits by
- * threads that reach a breakpoint while the process is already stopping; all of them park.
+ * Hits: the breakpoints at the site filter every hit first (conditions and hit conditions, in
+ * the hitting thread); a hit no breakpoint wants returns at once and the thread runs on, with no
+ * event and no wake-up (except the one that tells the agent a condition failed for the first
+ * time, so that it reports it).
+ *
+ * Events: every wanted hit queues one event tagged with its generation, with the ids of the
+ * breakpoints that wanted it, including hits by threads that reach a breakpoint while the process
+ * is already stopping; all of them park.
  * stopper_take_event returns the current stop's events in hit order and drops older ones: the
  * agent reports the first as the stop reason and may report or discard the rest. The queue
  * holds MAX_EVENTS unreported hits; beyond that a hit still parks but is not queued. Hits are
@@ -24,6 +30,7 @@
 #define UNW_LOCAL_ONLY
 #include "stopper.h"
 
+#include "bp_conditions.h"
 #include "frame_capture.h"
 #include "signal_interpose.h"
 #include "trap.h"
@@ -47,6 +54,8 @@
 #define MAX_EVENTS 64
 #define STOP_COOKIE_MAGIC 0x70646267ull /* "pdbg" */
 #define STOP_POLL_NS 1000000L
+
+_Static_assert(STOP_EVENT_MAX_IDS == BP_CONDITIONS_MAX_PER_ADDRESS, "an event holds every id of a site");
 
 enum event_state { EVENT_FREE, EVENT_WRITING, EVENT_READY };
 
@@ -96,7 +105,18 @@ PODBUG_HANDLER_TEXT static thread_record *claim_record(pid_t tid)
     return NULL; /* more parked threads than records: parks unlisted */
 }
 
-PODBUG_HANDLER_TEXT static void queue_event(pid_t tid, uintptr_t address, unsigned stop)
+PODBUG_HANDLER_TEXT static void notify_agent(void)
+{
+    int fd = atomic_load_explicit(&notify_fd, memory_order_relaxed);
+    if (fd >= 0) {
+        static const char wake = 'b';
+        ssize_t written = write(fd, &wake, 1);
+        (void)written; /* a full pipe already holds a wake-up */
+    }
+}
+
+PODBUG_HANDLER_TEXT static void queue_event(pid_t tid, uintptr_t address, const int64_t *ids,
+                                            size_t n_ids, unsigned stop)
 {
     for (size_t i = 0; i < MAX_EVENTS; i++) {
         event_slot *e = &events[i];
@@ -108,6 +128,9 @@ PODBUG_HANDLER_TEXT static void queue_event(pid_t tid, uintptr_t address, unsign
         e->sequence = atomic_fetch_add_explicit(&event_sequence, 1, memory_order_relaxed);
         e->event.tid = tid;
         e->event.address = address;
+        e->event.n_ids = n_ids;
+        for (size_t k = 0; k < n_ids; k++)
+            e->event.ids[k] = ids[k];
         atomic_store_explicit(&e->state, EVENT_READY, memory_order_release);
         return;
     }
@@ -123,12 +146,8 @@ PODBUG_HANDLER_TEXT static void park(ucontext_t *uc, unsigned stop, bool notify)
         atomic_store_explicit(&r->generation, stop, memory_order_relaxed);
         atomic_store_explicit(&r->parked, 1, memory_order_release);
     }
-    int fd = atomic_load_explicit(&notify_fd, memory_order_relaxed);
-    if (notify && fd >= 0) {
-        static const char wake = 'b';
-        ssize_t written = write(fd, &wake, 1);
-        (void)written; /* a full pipe already holds a wake-up */
-    }
+    if (notify)
+        notify_agent();
     while (atomic_load_explicit(&generation, memory_order_acquire) == stop)
         syscall(SYS_futex, &generation, FUTEX_WAIT_PRIVATE, stop, NULL, NULL, 0);
     if (r) {
@@ -141,8 +160,16 @@ PODBUG_HANDLER_TEXT static void on_breakpoint_hit(uintptr_t addr, void *ucontext
 {
     if (!atomic_load_explicit(&enabled, memory_order_acquire))
         return;
+    int64_t ids[STOP_EVENT_MAX_IDS];
+    uint64_t errors_before = bp_conditions_first_errors();
+    size_t n_ids = bp_conditions_filter(addr, ucontext, ids, STOP_EVENT_MAX_IDS);
+    if (n_ids == 0) {
+        if (bp_conditions_first_errors() != errors_before)
+            notify_agent();
+        return;
+    }
     unsigned stop = atomic_load_explicit(&generation, memory_order_acquire);
-    queue_event(current_tid(), addr, stop);
+    queue_event(current_tid(), addr, ids, n_ids, stop);
     atomic_store_explicit(&stopped_generation, stop, memory_order_release);
     park(ucontext, stop, true);
 }

@@ -13,16 +13,23 @@
 #define STOPPER_MAX_FRAMES 64
 
 /* Sets up the stop signal and its handler, and installs the trap hit handler. notify_fd is
- * written one byte (async-signal-safe) whenever a thread hits a breakpoint and parks, so the
- * agent's event loop wakes. agent_tid is never stopped. Returns 0 or -1 with err. */
+ * written one byte (async-signal-safe) whenever a thread hits a breakpoint and parks, or a
+ * breakpoint's condition fails for the first time, so the agent's event loop wakes. agent_tid
+ * is never stopped. Returns 0 or -1 with err. */
 int stopper_init(int notify_fd, pid_t agent_tid, char *err, size_t err_len);
 
 /* When false (probe disconnected), hits do not stop the thread: they run on. */
 void stopper_set_enabled(bool enabled);
 
+#define STOP_EVENT_MAX_IDS 16 /* BP_CONDITIONS_MAX_PER_ADDRESS */
+
+/* A hit that stops: only hits for which some breakpoint at the site wants to stop (its condition
+ * true, its hit condition met) become events; the others run on at once. */
 typedef struct stop_event {
     pid_t tid;          /* the thread that hit */
     uintptr_t address;  /* the breakpoint site it hit */
+    int64_t ids[STOP_EVENT_MAX_IDS]; /* the breakpoints that wanted this hit */
+    size_t n_ids;
 } stop_event;
 
 /* Agent: takes the first unreported hit of the current stop, if any. After a hit the

@@ -24,6 +24,7 @@
 #define PMSG_VARIABLES "variables"         /* server -> probe, request */
 #define PMSG_EVALUATE "evaluate"           /* server -> probe, request */
 #define PMSG_SET_VARIABLE "set_variable"   /* server -> probe, request */
+#define PMSG_BREAKPOINT_ERROR "breakpoint.error" /* probe -> server, event (id 0) */
 #define PMSG_HEARTBEAT "heartbeat"         /* either way, event */
 #define PMSG_RESULT "result"               /* reply to request `id`: success */
 #define PMSG_ERROR "error"                 /* reply to request `id` (or id 0): failure */
@@ -69,6 +70,8 @@ typedef struct probe_bp_spec {
     char *source;         /* build-side path of the source file as the server maps it */
     int line;             /* 1-based */
     char *mode;           /* "stop" (default) or "snapshot" */
+    char *condition;      /* C expression that must be true for a hit to count; NULL = none */
+    char *hit_condition;  /* "N", "== N", ">= N", "> N" or "% N" (JSON "hit_condition"); NULL = none */
 } probe_bp_spec;
 
 typedef struct probe_bp_set { probe_bp_spec *breakpoints; size_t n; } probe_bp_set;
@@ -102,6 +105,13 @@ typedef struct probe_stopped {
     probe_thread *threads; /* every thread of the process, when all are stopped */
     size_t n_threads;
 } probe_stopped;
+
+/* A breakpoint's condition failed at run time (reported once per breakpoint per process). */
+typedef struct probe_bp_error {
+    int64_t id;           /* the breakpoint */
+    char *message;        /* the first error: "cannot dereference a null pointer" */
+    int64_t count;        /* how many evaluations failed so far */
+} probe_bp_error;
 
 typedef struct probe_stack_request { int tid; int start_frame; int levels; /* 0 = all */ } probe_stack_request;
 
@@ -164,6 +174,7 @@ PROBE_DECLARE_CODEC(probe_bp_set)
 PROBE_DECLARE_CODEC(probe_bp_clear)
 PROBE_DECLARE_CODEC(probe_bp_result)
 PROBE_DECLARE_CODEC(probe_stopped)
+PROBE_DECLARE_CODEC(probe_bp_error)
 PROBE_DECLARE_CODEC(probe_stack_request)
 PROBE_DECLARE_CODEC(probe_stack_reply)
 PROBE_DECLARE_CODEC(probe_continue)

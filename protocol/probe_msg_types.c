@@ -434,6 +434,8 @@ static const field bp_spec_fields[] = {
     { FIELD(probe_bp_spec, line, "line", F_INT, REQUIRED), .min = 1 },
     { FIELD(probe_bp_spec, mode, "mode", F_STRING, OPTIONAL), .fallback = "stop",
       .allowed = bp_modes },
+    { FIELD(probe_bp_spec, condition, "condition", F_STRING, OPTIONAL) },
+    { FIELD(probe_bp_spec, hit_condition, "hit_condition", F_STRING, OPTIONAL) },
 };
 static const message bp_spec_message = MESSAGE(probe_bp_spec, bp_spec_fields);
 static const field bp_spec_element = { .kind = F_OBJECT, .object = &bp_spec_message };
@@ -492,6 +494,13 @@ static const field stopped_fields[] = {
       COUNTED_BY(probe_stopped, n_threads), .element = &thread_element },
 };
 static const message stopped_message = MESSAGE(probe_stopped, stopped_fields);
+
+static const field bp_error_fields[] = {
+    { FIELD(probe_bp_error, id, "id", F_INT64, REQUIRED) },
+    { FIELD(probe_bp_error, message, "message", F_STRING, REQUIRED) },
+    { FIELD(probe_bp_error, count, "count", F_INT64, REQUIRED), .min = 1 },
+};
+static const message bp_error_message = MESSAGE(probe_bp_error, bp_error_fields);
 
 static const field stack_request_fields[] = {
     { FIELD(probe_stack_request, tid, "tid", F_INT, REQUIRED), .min = 1 },
@@ -617,6 +626,7 @@ PROBE_DEFINE_CODEC(probe_bp_set, bp_set_message)
 PROBE_DEFINE_CODEC(probe_bp_clear, bp_clear_message)
 PROBE_DEFINE_CODEC(probe_bp_result, bp_result_message)
 PROBE_DEFINE_CODEC(probe_stopped, stopped_message)
+PROBE_DEFINE_CODEC(probe_bp_error, bp_error_message)
 PROBE_DEFINE_CODEC(probe_stack_request, stack_request_message)
 PROBE_DEFINE_CODEC(probe_stack_reply, stack_reply_message)
 PROBE_DEFINE_CODEC(probe_continue, continue_message)

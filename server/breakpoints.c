@@ -45,6 +45,8 @@ static void free_bp(session_bp *b)
     free(b->ide_path);
     free(b->build_path);
     free(b->mode);
+    free(b->condition);
+    free(b->hit_condition);
     free(b->bound);
     free(b->failure);
     free(b);
@@ -180,7 +182,8 @@ static cJSON *specs_json(const dap_session *s, const int64_t *ids, size_t n)
     for (size_t i = 0; i < n; i++) {
         const session_bp *b = find_bp(s, ids[i]);
         if (b)
-            set.breakpoints[set.n++] = (probe_bp_spec){ b->id, b->build_path, b->line, b->mode };
+            set.breakpoints[set.n++] = (probe_bp_spec){ b->id, b->build_path, b->line, b->mode,
+                                                        b->condition, b->hit_condition };
     }
     cJSON *json = probe_bp_set_to_json(&set);
     free(set.breakpoints); /* the strings belong to the session's breakpoints */
@@ -275,14 +278,58 @@ static session_bp *new_bp(dap_session *s, const char *ide_path, int line)
     return b;
 }
 
+/* The SourceBreakpoint's optional string `name` ("" counts as absent). Returns 0 with *out
+ * (borrowed, may be NULL), or -1 when it is not a string. */
+static int optional_string(const cJSON *bp, const char *name, const char **out)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(bp, name);
+    *out = NULL;
+    if (!item || cJSON_IsNull(item))
+        return 0;
+    if (!cJSON_IsString(item))
+        return -1;
+    if (item->valuestring[0])
+        *out = item->valuestring;
+    return 0;
+}
+
+/* Replaces *field with a copy of text (NULL clears it). Returns 0, or -1 when out of memory. */
+static int set_text(char **field, const char *text)
+{
+    char *copy = text ? strdup(text) : NULL;
+    if (text && !copy)
+        return -1;
+    free(*field);
+    *field = copy;
+    return 0;
+}
+
+static int set_conditions(session_bp *b, const cJSON *requested_bp)
+{
+    const char *condition, *hit_condition;
+    optional_string(requested_bp, "condition", &condition);
+    optional_string(requested_bp, "hitCondition", &hit_condition);
+    return set_text(&b->condition, condition) | set_text(&b->hit_condition, hit_condition);
+}
+
 void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const char *ide_path,
                             const cJSON *requested)
 {
     size_t n_req = cJSON_IsArray(requested) ? (size_t)cJSON_GetArraySize(requested) : 0;
     for (size_t i = 0; i < n_req; i++) {
-        const cJSON *line = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(requested, (int)i), "line");
+        const cJSON *bp = cJSON_GetArrayItem(requested, (int)i);
+        const cJSON *line = cJSON_GetObjectItemCaseSensitive(bp, "line");
+        const char *text;
         if (!cJSON_IsNumber(line) || line->valuedouble < 1) {
             dap_respond_error(ref, "setBreakpoints: breakpoints[%zu].line must be a positive integer", i);
+            return;
+        }
+        if (optional_string(bp, "condition", &text) != 0) {
+            dap_respond_error(ref, "setBreakpoints: breakpoints[%zu].condition must be a string", i);
+            return;
+        }
+        if (optional_string(bp, "hitCondition", &text) != 0) {
+            dap_respond_error(ref, "setBreakpoints: breakpoints[%zu].hitCondition must be a string", i);
             return;
         }
     }
@@ -306,7 +353,8 @@ void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const ch
     batch->has_ref = true;
     batch->ref = *ref;
     for (size_t i = 0; i < n_req; i++) {
-        int line = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(requested, (int)i), "line")->valueint;
+        const cJSON *requested_bp = cJSON_GetArrayItem(requested, (int)i);
+        int line = cJSON_GetObjectItemCaseSensitive(requested_bp, "line")->valueint;
         session_bp *b = NULL;
         for (session_bp **pp = &old; *pp; pp = &(*pp)->next) {
             if ((*pp)->line == line) {
@@ -319,6 +367,14 @@ void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const ch
             b = new_bp(s, ide_path, line);
         if (!b)
             continue;
+        if (set_conditions(b, requested_bp) != 0) {
+            b->next = old; /* out of memory: removed like the lines no longer requested */
+            old = b;
+            continue;
+        }
+        /* Every probe answers again: failures are those of this round. */
+        free(b->failure);
+        b->failure = NULL;
         b->next = NULL;
         *tail = b;
         tail = &b->next;

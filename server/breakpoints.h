@@ -14,6 +14,8 @@ typedef struct session_bp {
     char *build_path;       /* mapped through sourceMap, sent to probes */
     int line;
     char *mode;             /* "stop" */
+    char *condition;        /* DAP SourceBreakpoint.condition; NULL when none */
+    char *hit_condition;    /* DAP SourceBreakpoint.hitCondition; NULL when none */
     uint64_t *bound;        /* probes where it is armed */
     size_t n_bound;
     size_t cap_bound;
@@ -22,7 +24,7 @@ typedef struct session_bp {
 } session_bp;
 
 /* setBreakpoints for one source: replaces the session's breakpoints in that file (same line,
- * same id), sends the change to every matching probe, and answers ref once all have replied
+ * same id; a changed condition or hit condition is sent again), sends them to every matching probe, and answers ref once all have replied
  * or timed out. `requested` is the DAP arguments' "breakpoints" array (may be NULL). */
 void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const char *ide_path,
                             const cJSON *requested);

@@ -1,5 +1,6 @@
 /* DAP sessions (see dap_session.h): validating incoming requests, numbering and sending responses
- * and events, and translating fleet changes (a probe joins, stops, leaves) into DAP events. */
+ * and events, and translating fleet changes (a probe joins, stops, leaves, a breakpoint's condition
+ * fails in it) into DAP events. */
 #include "dap_session.h"
 
 #include <stdarg.h>
@@ -302,4 +303,21 @@ void dap_sessions_probe_left(probe_peer *p)
         breakpoints_probe_left(s, p);
     }
     handles_forget_probe(p->id);
+}
+
+void dap_sessions_breakpoint_error(probe_peer *p, const probe_bp_error *report)
+{
+    char name[96], text[600];
+    fleet_display_name(p, name, sizeof name);
+    snprintf(text, sizeof text,
+             "podbug: the condition of breakpoint %lld failed in %s: %s (treated as false; reported once)\n",
+             (long long)report->id, name, report->message);
+    for (dap_session *s = sessions; s; s = s->next) {
+        if (!dap_session_sees(s, p) || !breakpoints_owned(s, report->id))
+            continue;
+        cJSON *body = cJSON_CreateObject();
+        cJSON_AddStringToObject(body, "category", "console");
+        cJSON_AddStringToObject(body, "output", text);
+        dap_send_event(s, "output", body);
+    }
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "fleet.h"
+#include "probe_msg.h"
 #include "selector.h"
 #include "source_map.h"
 
@@ -60,5 +61,7 @@ void dap_session_detach(dap_session *s, const dap_request_ref *ref);
 void dap_sessions_probe_joined(probe_peer *p);
 void dap_sessions_probe_stopped(probe_peer *p);
 void dap_sessions_probe_left(probe_peer *p);
+/* A breakpoint's condition failed in p: an "output" event for the sessions owning it. */
+void dap_sessions_breakpoint_error(probe_peer *p, const probe_bp_error *report);
 
 #endif

@@ -1,5 +1,6 @@
 /* Probe connections on the server: decodes envelopes, registers probes on hello, matches replies
- * to pending requests (ids, timeouts), passes stops to the sessions, keeps heartbeats. */
+ * to pending requests (ids, timeouts), passes stops and failed conditions to the sessions, keeps
+ * heartbeats. */
 #include "probe_link.h"
 
 #include <stdlib.h>
@@ -138,6 +139,18 @@ static void handle_stopped(probe_peer *p, const probe_envelope *env)
     dap_sessions_probe_stopped(p);
 }
 
+static void handle_breakpoint_error(probe_peer *p, const probe_envelope *env)
+{
+    char err[200];
+    probe_bp_error report;
+    if (probe_bp_error_from_json(env->body, &report, err, sizeof err) != 0) {
+        log_warn("probe %s sent a bad breakpoint.error event: %s", p->conn->peer, err);
+        return;
+    }
+    dap_sessions_breakpoint_error(p, &report);
+    probe_bp_error_free(&report);
+}
+
 static void handle_reply(probe_peer *p, const probe_envelope *env, bool ok)
 {
     pending_request *r = take_pending(p->id, env->id);
@@ -177,6 +190,8 @@ void probe_link_on_message(conn *c, const char *text, size_t len)
         handle_reply(p, &env, strcmp(env.type, PMSG_RESULT) == 0);
     } else if (strcmp(env.type, PMSG_STOPPED) == 0) {
         handle_stopped(p, &env);
+    } else if (strcmp(env.type, PMSG_BREAKPOINT_ERROR) == 0) {
+        handle_breakpoint_error(p, &env);
     } else if (strcmp(env.type, PMSG_HEARTBEAT) == 0) {
         /* last_seen_ms is updated above */
     } else if (env.id > 0) {

@@ -17,6 +17,14 @@ probe_sources() {
     case "$1" in
         fuzz_expr_parse) echo probe/expr_parse.c ;;
         fuzz_dwarf_expr) echo probe/dwarf_expr.c probe/safe_mem.c probe/frame_regs.c ;;
+        # conditions resolve names against the fuzzer's own DWARF: the probe minus its entry
+        fuzz_cond) ls probe/*.c | grep -v '^probe/main\.c$' ;;
+    esac
+}
+# The libraries a target needs besides cJSON.
+probe_libs() {
+    case "$1" in
+        fuzz_cond) echo -lwebsockets -ldwarf -lelf -lunwind -lZydis -lpthread -ldl ;;
     esac
 }
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
@@ -28,8 +36,10 @@ failed=()
 for target_src in tests/fuzz/fuzz_*.c; do
     target="$(basename "$target_src" .c)"
     echo "== building $target"
-    read -r -a extra <<<"$(probe_sources "$target")"
-    clang "${cflags[@]}" -o "$out/$target" "$target_src" "${sources[@]}" "${extra[@]}" -lcjson
+    read -r -a extra <<<"$(probe_sources "$target" | tr '\n' ' ')"
+    read -r -a libs <<<"$(probe_libs "$target")"
+    clang "${cflags[@]}" -o "$out/$target" "$target_src" "${sources[@]}" "${extra[@]}" -lcjson \
+        "${libs[@]}"
 
     corpus="$scratch/$target"
     mkdir -p "$corpus"

@@ -219,26 +219,32 @@ Test(probe_types, breakpoints_set_round_trips)
     probe_bp_spec specs[] = {
         { .id = 1, .source = "/src/worker.c", .line = 42, .mode = "stop" },
         { .id = 999999999999999, .source = "/src/a b.c", .line = 1, .mode = "snapshot" },
+        { .id = 7, .source = "/src/orders.c", .line = 9, .mode = "stop",
+          .condition = "o->amount > 100 && $streq(o->user, \"bob\")", .hit_condition = ">= 4" },
     };
-    probe_bp_set in = { specs, 2 }, out;
+    probe_bp_set in = { specs, 3 }, out;
     ROUND_TRIP(probe_bp_set, PMSG_BREAKPOINTS_SET, 77, &in, &out);
-    cr_assert_eq(out.n, 2);
-    for (size_t i = 0; i < 2; i++) {
+    cr_assert_eq(out.n, 3);
+    for (size_t i = 0; i < 3; i++) {
         cr_expect_eq(out.breakpoints[i].id, specs[i].id);
         expect_same_string(out.breakpoints[i].source, specs[i].source, "source");
         cr_expect_eq(out.breakpoints[i].line, specs[i].line);
         expect_same_string(out.breakpoints[i].mode, specs[i].mode, "mode");
+        expect_same_string(out.breakpoints[i].condition, specs[i].condition, "condition");
+        expect_same_string(out.breakpoints[i].hit_condition, specs[i].hit_condition, "hit_condition");
     }
     probe_bp_set_free(&out);
 }
 
-Test(probe_types, breakpoint_mode_defaults_to_stop)
+Test(probe_types, breakpoint_mode_defaults_to_stop_without_conditions)
 {
     cJSON *json = cJSON_Parse("{\"breakpoints\":[{\"id\":3,\"source\":\"a.c\",\"line\":5}]}");
     probe_bp_set out;
     char err[256];
     cr_assert_eq(probe_bp_set_from_json(json, &out, err, sizeof err), 0, "%s", err);
     expect_same_string(out.breakpoints[0].mode, "stop", "mode");
+    cr_expect_null(out.breakpoints[0].condition);
+    cr_expect_null(out.breakpoints[0].hit_condition);
     probe_bp_set_free(&out);
     cJSON_Delete(json);
 }
@@ -319,6 +325,16 @@ Test(probe_types, stopped_round_trips)
         expect_same_string(out.threads[i].name, threads[i].name, "thread name");
     }
     probe_stopped_free(&out);
+}
+
+Test(probe_types, breakpoint_error_round_trips)
+{
+    probe_bp_error in = { .id = 12, .message = "cannot dereference a null pointer", .count = 3 }, out;
+    ROUND_TRIP(probe_bp_error, PMSG_BREAKPOINT_ERROR, 0, &in, &out);
+    cr_expect_eq(out.id, 12);
+    expect_same_string(out.message, in.message, "message");
+    cr_expect_eq(out.count, 3);
+    probe_bp_error_free(&out);
 }
 
 Test(probe_types, stack_request_round_trips_and_defaults)
@@ -527,6 +543,7 @@ Test(probe_types, free_is_safe_on_zeroed_structs)
     FREE_ZEROED(probe_bp_clear);
     FREE_ZEROED(probe_bp_result);
     FREE_ZEROED(probe_stopped);
+    FREE_ZEROED(probe_bp_error);
     FREE_ZEROED(probe_stack_request);
     FREE_ZEROED(probe_stack_reply);
     FREE_ZEROED(probe_continue);
@@ -578,6 +595,7 @@ DEFINE_TRY(probe_bp_set)
 DEFINE_TRY(probe_bp_clear)
 DEFINE_TRY(probe_bp_result)
 DEFINE_TRY(probe_stopped)
+DEFINE_TRY(probe_bp_error)
 DEFINE_TRY(probe_stack_request)
 DEFINE_TRY(probe_stack_reply)
 DEFINE_TRY(probe_continue)
@@ -626,6 +644,12 @@ static const struct bad_body bad_bodies[] = {
     { try_probe_bp_set, "{\"breakpoints\":[{\"id\":1,\"line\":2}]}", "breakpoints[0].source: missing required field" },
     { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":1,\"mode\":\"fast\"") "]}",
       "breakpoints[0].mode: expected one of \"stop\", \"snapshot\"" },
+    { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":1,\"condition\":true") "]}",
+      "breakpoints[0].condition: expected a string" },
+    { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":1,\"hit_condition\":3") "]}",
+      "breakpoints[0].hit_condition: expected a string" },
+    { try_probe_bp_error, "{\"id\":1,\"count\":1}", "message: missing required field" },
+    { try_probe_bp_error, "{\"id\":1,\"message\":\"m\",\"count\":0}", "count: expected an integer >= 1" },
     { try_probe_bp_clear, "{\"ids\":[1,\"2\"]}", "ids[1]: expected an integer" },
     { try_probe_bp_clear, "{\"ids\":[-1]}", "ids[0]: expected an integer >= 0" },
     { try_probe_bp_clear, "{\"ids\":[1000000000000000]}", "ids[0]: expected an integer <= 999999999999999" },

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bp_conditions.h"
 #include "stopper.h"
 #include "trap.h"
 
@@ -156,6 +157,7 @@ static bool is_parked(pid_t tid)
 static void arm(uintptr_t site)
 {
     char err[256] = "";
+    cr_assert_eq(bp_conditions_add(site, 1, NULL, (hit_condition){ HIT_EVERY, 0 }), 0);
     cr_assert_eq(trap_arm(site, err, sizeof err), 0, "trap_arm: %s", err);
 }
 
