@@ -91,7 +91,7 @@ struct cond_program {
     size_t pool_len;
     cond_location locations[COND_MAX_VARIABLES];
     size_t n_locations;
-    const void *location_source[COND_MAX_VARIABLES]; /* the dvar each came from (compile only) */
+    const dvar *location_source[COND_MAX_VARIABLES]; /* where each came from (compiling) */
     bool has_frame_base;
     cond_location frame_base;  /* the function's DW_AT_frame_base */
     cond_debug_addr *debug_addrs;

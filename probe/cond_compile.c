@@ -871,15 +871,15 @@ static int compile_node(compiler *c, const expr_node *e, operand *out)
     return fail(c, "unknown expression node %d", (int)e->kind);
 }
 
-/* The whole condition: a number or a pointer, whose truth the program returns. */
+/* The whole condition: a number or a pointer, whose truth the program returns. (An array
+ * would always be true: refused like a struct.) */
 static int compile_condition(compiler *c, const expr_node *e)
 {
     char type[TYPE_TEXT_LEN];
     operand o;
     if (compile_node(c, e, &o) != 0)
         return -1;
-    if (!type_is_integer(o.type) && !type_is_float(o.type) && !type_is_pointer(o.type) &&
-        !type_is_array(o.type))
+    if (!type_is_integer(o.type) && !type_is_float(o.type) && !type_is_pointer(o.type))
         return fail(c, "a condition must be a number or a pointer, not '%s'",
                     describe(o.type, type));
     num n;

@@ -499,7 +499,7 @@ HANDLER static int binary(machine *m, const cond_insn *insn, uint64_t x, uint64_
     case COP_FGT: *r = dx > dy; return 0;
     case COP_FGE: *r = dx >= dy; return 0;
     default:
-        return fail(m, "invalid instruction", insn->op);
+        return fail(m, "invalid instruction", 0);
     }
 }
 
@@ -532,7 +532,7 @@ HANDLER static int unary(machine *m, const cond_insn *insn)
     case COP_BOUNDS: {
         int64_t index = (int64_t)top[-(long)insn->a];
         bool beyond = index < 0 || (insn->flags && (uint64_t)index >= insn->imm);
-        return beyond ? fail(m, "index is out of bounds", (uint64_t)index) : 0;
+        return beyond ? fail(m, "index is out of bounds", 0) : 0;
     }
     case COP_REQUIRE_MEMORY: {
         size_t offset;
@@ -545,7 +545,7 @@ HANDLER static int unary(machine *m, const cond_insn *insn)
                                                     : "cannot take the address of a computed value", 0);
     }
     default:
-        return fail(m, "invalid instruction", insn->op);
+        return fail(m, "invalid instruction", 0);
     }
 }
 
@@ -561,7 +561,7 @@ HANDLER static int push(machine *m, const cond_insn *insn)
         break;
     case COP_REGISTER:
         if (insn->a >= FRAME_REG_COUNT || !((m->regs->valid >> insn->a) & 1))
-            return fail(m, "a register is not known in this frame", insn->a);
+            return fail(m, "a register is not known in this frame", 0);
         v = m->regs->reg[insn->a];
         break;
     default:

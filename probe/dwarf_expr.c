@@ -1,6 +1,7 @@
 /* The DWARF location expression machine: a bounded stack machine over DW_OP bytes for one frame
  * that never allocates or faults (memory through safe_mem), giving a location or a reason. */
 #include "dwarf_expr.h"
+#include "signal_interpose.h"
 
 #include <dwarf.h>
 
@@ -18,7 +19,7 @@ typedef struct reason_text {
     size_t used;
 } reason_text;
 
-static void say(reason_text *r, const char *s)
+PODBUG_HANDLER_TEXT static void say(reason_text *r, const char *s)
 {
     while (*s && r->used + 1 < r->cap)
         r->buf[r->used++] = *s++;
@@ -26,7 +27,7 @@ static void say(reason_text *r, const char *s)
         r->buf[r->used] = '\0';
 }
 
-static void say_number(reason_text *r, uint64_t v, unsigned base)
+PODBUG_HANDLER_TEXT static void say_number(reason_text *r, uint64_t v, unsigned base)
 {
     char digits[24];
     size_t n = 0;
@@ -46,7 +47,7 @@ static void say_number(reason_text *r, uint64_t v, unsigned base)
     say(r, text);
 }
 
-static void say_register(reason_text *r, int regno)
+PODBUG_HANDLER_TEXT static void say_register(reason_text *r, int regno)
 {
     const char *name = frame_reg_name(regno);
     if (name) {
@@ -76,7 +77,7 @@ typedef struct machine {
 } machine;
 
 /* Starts the reason text over with `what`; the caller appends details. */
-static dwarf_expr_status fail(machine *m, dwarf_expr_status status, const char *what)
+PODBUG_HANDLER_TEXT static dwarf_expr_status fail(machine *m, dwarf_expr_status status, const char *what)
 {
     m->reason.used = 0;
     if (m->reason.cap)
@@ -85,7 +86,7 @@ static dwarf_expr_status fail(machine *m, dwarf_expr_status status, const char *
     return status;
 }
 
-static dwarf_expr_status fail_at(machine *m, const char *what)
+PODBUG_HANDLER_TEXT static dwarf_expr_status fail_at(machine *m, const char *what)
 {
     fail(m, DWARF_EXPR_ERROR, what);
     say(&m->reason, " at offset ");
@@ -93,7 +94,7 @@ static dwarf_expr_status fail_at(machine *m, const char *what)
     return DWARF_EXPR_ERROR;
 }
 
-static dwarf_expr_status register_unknown(machine *m, int regno)
+PODBUG_HANDLER_TEXT static dwarf_expr_status register_unknown(machine *m, int regno)
 {
     fail(m, DWARF_EXPR_UNAVAILABLE, "register ");
     say_register(&m->reason, regno);
@@ -101,7 +102,7 @@ static dwarf_expr_status register_unknown(machine *m, int regno)
     return DWARF_EXPR_UNAVAILABLE;
 }
 
-static dwarf_expr_status unsupported(machine *m, const char *op_name)
+PODBUG_HANDLER_TEXT static dwarf_expr_status unsupported(machine *m, const char *op_name)
 {
     fail(m, DWARF_EXPR_ERROR, "unsupported operation ");
     say(&m->reason, op_name);
@@ -112,7 +113,7 @@ static dwarf_expr_status unsupported(machine *m, const char *op_name)
 
 /* ---- operand decoding, bounds-checked ---- */
 
-static dwarf_expr_status read_fixed(machine *m, size_t size, uint64_t *out)
+PODBUG_HANDLER_TEXT static dwarf_expr_status read_fixed(machine *m, size_t size, uint64_t *out)
 {
     if (m->len - m->pc < size)
         return fail_at(m, "truncated operand");
@@ -124,7 +125,7 @@ static dwarf_expr_status read_fixed(machine *m, size_t size, uint64_t *out)
     return DWARF_EXPR_OK;
 }
 
-static int64_t sign_extend(uint64_t v, unsigned bits)
+PODBUG_HANDLER_TEXT static int64_t sign_extend(uint64_t v, unsigned bits)
 {
     if (bits >= 64)
         return (int64_t)v;
@@ -133,7 +134,7 @@ static int64_t sign_extend(uint64_t v, unsigned bits)
     return (int64_t)((v ^ sign) - sign);
 }
 
-static dwarf_expr_status read_leb(machine *m, bool is_signed, uint64_t *out)
+PODBUG_HANDLER_TEXT static dwarf_expr_status read_leb(machine *m, bool is_signed, uint64_t *out)
 {
     size_t start = m->pc;
     uint64_t v = 0;
@@ -161,7 +162,7 @@ static dwarf_expr_status read_leb(machine *m, bool is_signed, uint64_t *out)
 
 /* ---- the stack ---- */
 
-static dwarf_expr_status push(machine *m, uint64_t v)
+PODBUG_HANDLER_TEXT static dwarf_expr_status push(machine *m, uint64_t v)
 {
     if (m->depth == STACK_MAX)
         return fail_at(m, "stack overflow (more than 64 entries)");
@@ -169,19 +170,19 @@ static dwarf_expr_status push(machine *m, uint64_t v)
     return DWARF_EXPR_OK;
 }
 
-static dwarf_expr_status need(machine *m, size_t n)
+PODBUG_HANDLER_TEXT static dwarf_expr_status need(machine *m, size_t n)
 {
     return m->depth >= n ? DWARF_EXPR_OK : fail_at(m, "stack underflow");
 }
 
-static uint64_t *top(machine *m, size_t from_top)
+PODBUG_HANDLER_TEXT static uint64_t *top(machine *m, size_t from_top)
 {
     return &m->stack[m->depth - 1 - from_top];
 }
 
 /* ---- operations ---- */
 
-static dwarf_expr_status read_register(machine *m, int regno, int64_t offset)
+PODBUG_HANDLER_TEXT static dwarf_expr_status read_register(machine *m, int regno, int64_t offset)
 {
     const frame_regs *regs = m->env->regs;
     if (!regs || !frame_reg_known(regs, regno))
@@ -189,14 +190,14 @@ static dwarf_expr_status read_register(machine *m, int regno, int64_t offset)
     return push(m, regs->reg[regno] + (uint64_t)offset);
 }
 
-static dwarf_expr_status set_pending(machine *m, location_kind kind)
+PODBUG_HANDLER_TEXT static dwarf_expr_status set_pending(machine *m, location_kind kind)
 {
     m->has_pending = true;
     m->pending = (location_piece){.kind = kind};
     return DWARF_EXPR_OK;
 }
 
-static dwarf_expr_status register_location(machine *m, uint64_t regno)
+PODBUG_HANDLER_TEXT static dwarf_expr_status register_location(machine *m, uint64_t regno)
 {
     if (regno > 0x7fffffff)
         return fail_at(m, "register number out of range");
@@ -208,7 +209,7 @@ static dwarf_expr_status register_location(machine *m, uint64_t regno)
     return DWARF_EXPR_OK;
 }
 
-static dwarf_expr_status deref(machine *m, uint64_t size, const char *op_name)
+PODBUG_HANDLER_TEXT static dwarf_expr_status deref(machine *m, uint64_t size, const char *op_name)
 {
     dwarf_expr_status st = need(m, 1);
     if (st != DWARF_EXPR_OK)
@@ -231,7 +232,7 @@ static dwarf_expr_status deref(machine *m, uint64_t size, const char *op_name)
     return DWARF_EXPR_OK;
 }
 
-static dwarf_expr_status debug_addr_entry(machine *m, uint64_t bias)
+PODBUG_HANDLER_TEXT static dwarf_expr_status debug_addr_entry(machine *m, uint64_t bias)
 {
     uint64_t index, value;
     dwarf_expr_status st = read_leb(m, false, &index);
@@ -245,7 +246,7 @@ static dwarf_expr_status debug_addr_entry(machine *m, uint64_t bias)
     return push(m, value + bias);
 }
 
-static dwarf_expr_status jump(machine *m, bool taken)
+PODBUG_HANDLER_TEXT static dwarf_expr_status jump(machine *m, bool taken)
 {
     uint64_t raw;
     dwarf_expr_status st = read_fixed(m, 2, &raw);
@@ -258,7 +259,7 @@ static dwarf_expr_status jump(machine *m, bool taken)
     return DWARF_EXPR_OK;
 }
 
-static uint64_t shift_right_arithmetic(uint64_t v, uint64_t by)
+PODBUG_HANDLER_TEXT static uint64_t shift_right_arithmetic(uint64_t v, uint64_t by)
 {
     bool negative = (int64_t)v < 0;
     if (by >= 64)
@@ -267,7 +268,7 @@ static uint64_t shift_right_arithmetic(uint64_t v, uint64_t by)
 }
 
 /* Two operands: a (second entry) op b (top); the result replaces both. */
-static dwarf_expr_status binary(machine *m, uint8_t op)
+PODBUG_HANDLER_TEXT static dwarf_expr_status binary(machine *m, uint8_t op)
 {
     dwarf_expr_status st = need(m, 2);
     if (st != DWARF_EXPR_OK)
@@ -306,7 +307,7 @@ static dwarf_expr_status binary(machine *m, uint8_t op)
     return DWARF_EXPR_OK;
 }
 
-static dwarf_expr_status stack_op(machine *m, uint8_t op)
+PODBUG_HANDLER_TEXT static dwarf_expr_status stack_op(machine *m, uint8_t op)
 {
     dwarf_expr_status st;
     uint64_t index, t;
@@ -343,7 +344,7 @@ static dwarf_expr_status stack_op(machine *m, uint8_t op)
     }
 }
 
-static dwarf_expr_status unary(machine *m, uint8_t op)
+PODBUG_HANDLER_TEXT static dwarf_expr_status unary(machine *m, uint8_t op)
 {
     dwarf_expr_status st = need(m, 1);
     if (st != DWARF_EXPR_OK)
@@ -360,7 +361,7 @@ static dwarf_expr_status unary(machine *m, uint8_t op)
 
 /* Ends the current piece: it covers `size` bytes starting `byte_offset` bytes into the
  * location described since the previous piece. */
-static dwarf_expr_status close_piece(machine *m, uint64_t size, uint64_t byte_offset)
+PODBUG_HANDLER_TEXT static dwarf_expr_status close_piece(machine *m, uint64_t size, uint64_t byte_offset)
 {
     if (size == 0)
         return fail_at(m, "empty piece");
@@ -389,7 +390,7 @@ static dwarf_expr_status close_piece(machine *m, uint64_t size, uint64_t byte_of
     return DWARF_EXPR_OK;
 }
 
-static dwarf_expr_status piece(machine *m, bool bit_piece)
+PODBUG_HANDLER_TEXT static dwarf_expr_status piece(machine *m, bool bit_piece)
 {
     uint64_t size, offset = 0;
     dwarf_expr_status st = read_leb(m, false, &size);
@@ -404,7 +405,7 @@ static dwarf_expr_status piece(machine *m, bool bit_piece)
     return close_piece(m, size / 8, offset / 8);
 }
 
-static dwarf_expr_status implicit_value(machine *m)
+PODBUG_HANDLER_TEXT static dwarf_expr_status implicit_value(machine *m)
 {
     uint64_t size;
     dwarf_expr_status st = read_leb(m, false, &size);
@@ -419,7 +420,7 @@ static dwarf_expr_status implicit_value(machine *m)
     return DWARF_EXPR_OK;
 }
 
-static dwarf_expr_status stack_value(machine *m)
+PODBUG_HANDLER_TEXT static dwarf_expr_status stack_value(machine *m)
 {
     dwarf_expr_status st = need(m, 1);
     if (st != DWARF_EXPR_OK)
@@ -429,7 +430,7 @@ static dwarf_expr_status stack_value(machine *m)
     return DWARF_EXPR_OK;
 }
 
-static dwarf_expr_status constant(machine *m, size_t size, bool is_signed)
+PODBUG_HANDLER_TEXT static dwarf_expr_status constant(machine *m, size_t size, bool is_signed)
 {
     uint64_t v;
     dwarf_expr_status st = read_fixed(m, size, &v);
@@ -438,14 +439,14 @@ static dwarf_expr_status constant(machine *m, size_t size, bool is_signed)
     return push(m, is_signed ? (uint64_t)sign_extend(v, (unsigned)(8 * size)) : v);
 }
 
-static dwarf_expr_status leb_constant(machine *m, bool is_signed)
+PODBUG_HANDLER_TEXT static dwarf_expr_status leb_constant(machine *m, bool is_signed)
 {
     uint64_t v;
     dwarf_expr_status st = read_leb(m, is_signed, &v);
     return st != DWARF_EXPR_OK ? st : push(m, v);
 }
 
-static dwarf_expr_status based_register(machine *m, uint64_t regno)
+PODBUG_HANDLER_TEXT static dwarf_expr_status based_register(machine *m, uint64_t regno)
 {
     uint64_t offset;
     dwarf_expr_status st = read_leb(m, true, &offset);
@@ -456,13 +457,13 @@ static dwarf_expr_status based_register(machine *m, uint64_t regno)
     return read_register(m, (int)regno, (int64_t)offset);
 }
 
-static uint8_t address_size(const machine *m)
+PODBUG_HANDLER_TEXT static uint8_t address_size(const machine *m)
 {
     uint8_t size = m->env->address_size;
     return size == 0 || size > 8 ? 8 : size;
 }
 
-static dwarf_expr_status step(machine *m, uint8_t op)
+PODBUG_HANDLER_TEXT static dwarf_expr_status step(machine *m, uint8_t op)
 {
     dwarf_expr_status st;
     uint64_t v;
@@ -587,7 +588,7 @@ static dwarf_expr_status step(machine *m, uint8_t op)
 }
 
 /* The location once every operation ran. */
-static dwarf_expr_status finish(machine *m)
+PODBUG_HANDLER_TEXT static dwarf_expr_status finish(machine *m)
 {
     if (m->out->n_pieces > 0) {
         if (m->has_pending)
@@ -610,12 +611,12 @@ static dwarf_expr_status finish(machine *m)
 }
 
 /* Operations allowed between a register/value location and the DW_OP_piece that ends it. */
-static bool may_follow_location(uint8_t op)
+PODBUG_HANDLER_TEXT static bool may_follow_location(uint8_t op)
 {
     return op == DW_OP_piece || op == DW_OP_bit_piece || op == DW_OP_nop || op == DW_OP_GNU_uninit;
 }
 
-dwarf_expr_status dwarf_expr_eval(const uint8_t *ops, size_t len, const dwarf_expr_env *env,
+PODBUG_HANDLER_TEXT dwarf_expr_status dwarf_expr_eval(const uint8_t *ops, size_t len, const dwarf_expr_env *env,
                                   dwarf_location *out, char *reason, size_t reason_len)
 {
     machine m = {

@@ -1,6 +1,7 @@
 /* Reads and writes of the own process's memory that can never fault: process_vm_readv/writev
  * on getpid(), all-or-nothing, async-signal-safe (no allocation, no locks, errno preserved). */
 #include "safe_mem.h"
+#include "signal_interpose.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -12,7 +13,7 @@
 
 /* One process_vm_readv/writev call; true only when every byte was transferred (a transfer that
  * runs into an unmapped page stops short without an error). */
-static bool transfer_all(uintptr_t addr, void *buf, size_t len, bool write)
+PODBUG_HANDLER_TEXT static bool transfer_all(uintptr_t addr, void *buf, size_t len, bool write)
 {
     if (len == 0)
         return true;
@@ -25,12 +26,12 @@ static bool transfer_all(uintptr_t addr, void *buf, size_t len, bool write)
     return done >= 0 && (size_t)done == len;
 }
 
-int safe_mem_read(uintptr_t addr, void *buf, size_t len)
+PODBUG_HANDLER_TEXT int safe_mem_read(uintptr_t addr, void *buf, size_t len)
 {
     return transfer_all(addr, buf, len, false) ? 0 : -1;
 }
 
-size_t safe_mem_read_upto(uintptr_t addr, void *buf, size_t max)
+PODBUG_HANDLER_TEXT size_t safe_mem_read_upto(uintptr_t addr, void *buf, size_t max)
 {
     size_t done = 0;
     while (done < max) {
@@ -45,7 +46,7 @@ size_t safe_mem_read_upto(uintptr_t addr, void *buf, size_t max)
     return done;
 }
 
-int safe_mem_write(uintptr_t addr, const void *buf, size_t len)
+PODBUG_HANDLER_TEXT int safe_mem_write(uintptr_t addr, const void *buf, size_t len)
 {
     return transfer_all(addr, (void *)buf, len, true) ? 0 : -1;
 }

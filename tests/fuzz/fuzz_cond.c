@@ -37,7 +37,8 @@ __attribute__((noinline, optnone)) int fuzz_cond_anchor(struct sample *s, int n,
 
 static sym_index *symbols;
 
-/* Frame 0 of fuzz_cond_anchor at its entry, with pointers that are good, null or wild. */
+/* Frame 0 of fuzz_cond_anchor at its entry: registers and frame slots (where the parameters
+ * live) holding pointers that are good, null or wild; `choice` varies them. */
 static void fake_registers(uint8_t choice, frame_regs *regs)
 {
     static const char *const texts[] = { "alice", "", NULL, (const char *)16 };
