@@ -259,8 +259,12 @@ static int invalid_operands(const eval *ev, int op, const num *a, const num *b)
 
 /* ---- binary operators ---- */
 
+#define UNORDERED 2 /* a comparison involving NaN: only != is true */
+
 static int compare(const eval *ev, int op, int order, value *out)
 {
+    if (order == UNORDERED)
+        return bool_result(ev, op == OP_NE, out);
     switch (op) {
     case '<': return bool_result(ev, order < 0, out);
     case '>': return bool_result(ev, order > 0, out);
@@ -280,7 +284,7 @@ static int float_binary(const eval *ev, int op, const num *a, const num *b, valu
 {
     double x = as_double(a), y = as_double(b), r;
     if (is_comparison(op))
-        return compare(ev, op, x < y ? -1 : x > y ? 1 : x == y ? 0 : 2, out);
+        return compare(ev, op, x < y ? -1 : x > y ? 1 : x == y ? 0 : UNORDERED, out);
     switch (op) {
     case '+': r = x + y; break;
     case '-': r = x - y; break;

@@ -290,6 +290,20 @@ Test(expr_eval, strings)
     cr_assert_str_eq((const char *)v.bytes, "hi");
 }
 
+/* C comparisons with NaN: every one is false except != (0.0 / 0.0 is a NaN, not an error). */
+Test(expr_eval, comparisons_with_nan)
+{
+    static const int_case cases[] = {
+        { "0.0 / 0.0 > 1", "int", 0 },
+        { "0.0 / 0.0 >= 1", "int", 0 },
+        { "0.0 / 0.0 < 1", "int", 0 },
+        { "0.0 / 0.0 <= 1", "int", 0 },
+        { "0.0 / 0.0 == 0.0 / 0.0", "int", 0 },
+        { "0.0 / 0.0 != 1", "int", 1 },
+    };
+    CHECK(check_ints, cases);
+}
+
 Test(expr_eval, floating_point)
 {
     static const struct { const char *text; const char *type; double value; } cases[] = {
