@@ -6,69 +6,13 @@
 #include <dwarf.h>
 #include <string.h>
 
+#include "dwarf_ops.h"
 #include "value_support.h"
 
 /* What a location expression needs when it runs. */
 typedef struct op_needs {
     bool cfa, frame_base, entry_value;
 } op_needs;
-
-typedef enum { ARG_NONE, ARG_1, ARG_2, ARG_4, ARG_8, ARG_ULEB, ARG_SLEB, ARG_BLOCK,
-               ARG_TYPED_BLOCK } arg_kind;
-
-/* The operands of op; false for an operation this scan does not know. */
-static bool operands(uint8_t op, arg_kind args[2])
-{
-    args[0] = args[1] = ARG_NONE;
-    if (op >= DW_OP_lit0 && op <= DW_OP_reg31)
-        return true;
-    if (op >= DW_OP_breg0 && op <= DW_OP_breg31) {
-        args[0] = ARG_SLEB;
-        return true;
-    }
-    switch (op) {
-    case DW_OP_addr: case DW_OP_const8u: case DW_OP_const8s:
-        args[0] = ARG_8; return true;
-    case DW_OP_const1u: case DW_OP_const1s: case DW_OP_pick: case DW_OP_deref_size:
-    case DW_OP_xderef_size:
-        args[0] = ARG_1; return true;
-    case DW_OP_const2u: case DW_OP_const2s: case DW_OP_skip: case DW_OP_bra: case DW_OP_call2:
-        args[0] = ARG_2; return true;
-    case DW_OP_const4u: case DW_OP_const4s: case DW_OP_call4: case DW_OP_GNU_parameter_ref:
-    case DW_OP_call_ref: case DW_OP_GNU_variable_value:
-        args[0] = ARG_4; return true;
-    case DW_OP_constu: case DW_OP_plus_uconst: case DW_OP_regx: case DW_OP_piece:
-    case DW_OP_addrx: case DW_OP_constx: case DW_OP_convert: case DW_OP_reinterpret:
-    case DW_OP_GNU_addr_index: case DW_OP_GNU_const_index: case DW_OP_GNU_convert:
-    case DW_OP_GNU_reinterpret:
-        args[0] = ARG_ULEB; return true;
-    case DW_OP_consts: case DW_OP_fbreg:
-        args[0] = ARG_SLEB; return true;
-    case DW_OP_bregx:
-        args[0] = ARG_ULEB; args[1] = ARG_SLEB; return true;
-    case DW_OP_bit_piece: case DW_OP_regval_type: case DW_OP_GNU_regval_type:
-        args[0] = args[1] = ARG_ULEB; return true;
-    case DW_OP_deref_type: case DW_OP_xderef_type: case DW_OP_GNU_deref_type:
-        args[0] = ARG_1; args[1] = ARG_ULEB; return true;
-    case DW_OP_implicit_pointer: case DW_OP_GNU_implicit_pointer:
-        args[0] = ARG_4; args[1] = ARG_SLEB; return true;
-    case DW_OP_implicit_value: case DW_OP_entry_value: case DW_OP_GNU_entry_value:
-        args[0] = ARG_BLOCK; return true;
-    case DW_OP_const_type: case DW_OP_GNU_const_type:
-        args[0] = ARG_ULEB; args[1] = ARG_TYPED_BLOCK; return true;
-    case DW_OP_deref: case DW_OP_dup: case DW_OP_drop: case DW_OP_over: case DW_OP_swap:
-    case DW_OP_rot: case DW_OP_xderef: case DW_OP_abs: case DW_OP_and: case DW_OP_div:
-    case DW_OP_minus: case DW_OP_mod: case DW_OP_mul: case DW_OP_neg: case DW_OP_not:
-    case DW_OP_or: case DW_OP_plus: case DW_OP_shl: case DW_OP_shr: case DW_OP_shra:
-    case DW_OP_xor: case DW_OP_eq: case DW_OP_ge: case DW_OP_gt: case DW_OP_le: case DW_OP_lt:
-    case DW_OP_ne: case DW_OP_nop: case DW_OP_push_object_address: case DW_OP_form_tls_address:
-    case DW_OP_call_frame_cfa: case DW_OP_stack_value: case DW_OP_GNU_push_tls_address:
-    case DW_OP_GNU_uninit:
-        return true;
-    default:
-        return false;
-    }
-}
 
 static bool read_leb(const uint8_t *ops, size_t len, size_t *at, uint64_t *out)
 {
@@ -86,23 +30,25 @@ static bool read_leb(const uint8_t *ops, size_t len, size_t *at, uint64_t *out)
 }
 
 /* Steps over one operand; *value is its value (a block's length). False when truncated. */
-static bool skip_operand(const uint8_t *ops, size_t len, size_t *at, arg_kind kind,
+static bool skip_operand(const uint8_t *ops, size_t len, size_t *at, dwarf_operand_kind kind,
                          uint64_t *value)
 {
-    static const size_t fixed[] = {[ARG_1] = 1, [ARG_2] = 2, [ARG_4] = 4, [ARG_8] = 8};
+    /* 32-bit DWARF: a .debug_info offset is 4 bytes */
+    static const size_t fixed[] = {[DWARF_OPERAND_1] = 1, [DWARF_OPERAND_2] = 2, [DWARF_OPERAND_4] = 4,
+                                   [DWARF_OPERAND_8] = 8, [DWARF_OPERAND_OFFSET] = 4};
     *value = 0;
     switch (kind) {
-    case ARG_NONE:
+    case DWARF_OPERAND_NONE:
         return true;
-    case ARG_ULEB:
-    case ARG_SLEB:
+    case DWARF_OPERAND_ULEB:
+    case DWARF_OPERAND_SLEB:
         return read_leb(ops, len, at, value);
-    case ARG_BLOCK:
+    case DWARF_OPERAND_BLOCK:
         if (!read_leb(ops, len, at, value) || *value > len - *at)
             return false;
         *at += (size_t)*value;
         return true;
-    case ARG_TYPED_BLOCK:
+    case DWARF_OPERAND_TYPED_BLOCK:
         if (*at >= len || ops[*at] > len - *at - 1)
             return false;
         *at += 1 + ops[*at];
@@ -131,9 +77,9 @@ static op_needs scan_ops(cond_program *p, const dscope_chain *unit, const uint8_
     op_needs needs = {0};
     for (size_t at = 0; at < len;) {
         uint8_t op = ops[at++];
-        arg_kind args[2];
+        dwarf_operand_kind args[2];
         uint64_t first, second;
-        if (!operands(op, args) || !skip_operand(ops, len, &at, args[0], &first) ||
+        if (!dwarf_op_operands(op, args) || !skip_operand(ops, len, &at, args[0], &first) ||
             !skip_operand(ops, len, &at, args[1], &second))
             return everything;
         uint64_t resolved;

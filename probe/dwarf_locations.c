@@ -1,6 +1,7 @@
 /* Where a variable's value is: DW_AT_location / DW_AT_frame_base through libdwarf's location-list
  * interface (exact bytes of single expressions, list entries encoded back), DW_AT_const_value. */
 #include "dwarf_locations.h"
+#include "dwarf_ops.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -79,104 +80,25 @@ static void put_block(expr_writer *w, const void *data, uint64_t size)
         put_byte(w, ((const uint8_t *)data)[i]);
 }
 
-typedef enum {
-    OPERAND_NONE, OPERAND_1, OPERAND_2, OPERAND_4, OPERAND_8, OPERAND_ULEB, OPERAND_SLEB,
-    OPERAND_OFFSET,      /* a .debug_info offset: the unit's offset size */
-    OPERAND_BLOCK,       /* ULEB length, then that many bytes (libdwarf: length, pointer) */
-    OPERAND_TYPED_BLOCK  /* 1-byte length, then the bytes (libdwarf: length, pointer) */
-} operand_kind;
-
-/* The encoding of op's operands; false for an operation this encoder does not know. */
-static bool operands_of(uint8_t op, operand_kind kinds[2])
-{
-    kinds[0] = kinds[1] = OPERAND_NONE;
-    if (op >= DW_OP_lit0 && op <= DW_OP_reg31)
-        return true;
-    if (op >= DW_OP_breg0 && op <= DW_OP_breg31) {
-        kinds[0] = OPERAND_SLEB;
-        return true;
-    }
-    switch (op) {
-    case DW_OP_deref: case DW_OP_dup: case DW_OP_drop: case DW_OP_over: case DW_OP_swap:
-    case DW_OP_rot: case DW_OP_xderef: case DW_OP_abs: case DW_OP_and: case DW_OP_div:
-    case DW_OP_minus: case DW_OP_mod: case DW_OP_mul: case DW_OP_neg: case DW_OP_not:
-    case DW_OP_or: case DW_OP_plus: case DW_OP_shl: case DW_OP_shr: case DW_OP_shra:
-    case DW_OP_xor: case DW_OP_eq: case DW_OP_ge: case DW_OP_gt: case DW_OP_le: case DW_OP_lt:
-    case DW_OP_ne: case DW_OP_nop: case DW_OP_push_object_address: case DW_OP_form_tls_address:
-    case DW_OP_call_frame_cfa: case DW_OP_stack_value: case DW_OP_GNU_push_tls_address:
-    case DW_OP_GNU_uninit:
-        return true;
-    case DW_OP_addr: case DW_OP_const8u: case DW_OP_const8s:
-        kinds[0] = OPERAND_8;
-        return true;
-    case DW_OP_const1u: case DW_OP_const1s: case DW_OP_pick: case DW_OP_deref_size:
-    case DW_OP_xderef_size:
-        kinds[0] = OPERAND_1;
-        return true;
-    case DW_OP_const2u: case DW_OP_const2s: case DW_OP_skip: case DW_OP_bra: case DW_OP_call2:
-        kinds[0] = OPERAND_2;
-        return true;
-    case DW_OP_const4u: case DW_OP_const4s: case DW_OP_call4: case DW_OP_GNU_parameter_ref:
-        kinds[0] = OPERAND_4;
-        return true;
-    case DW_OP_constu: case DW_OP_plus_uconst: case DW_OP_regx: case DW_OP_piece:
-    case DW_OP_addrx: case DW_OP_constx: case DW_OP_convert: case DW_OP_reinterpret:
-    case DW_OP_GNU_addr_index: case DW_OP_GNU_const_index: case DW_OP_GNU_convert:
-    case DW_OP_GNU_reinterpret:
-        kinds[0] = OPERAND_ULEB;
-        return true;
-    case DW_OP_consts: case DW_OP_fbreg:
-        kinds[0] = OPERAND_SLEB;
-        return true;
-    case DW_OP_call_ref: case DW_OP_GNU_variable_value:
-        kinds[0] = OPERAND_OFFSET;
-        return true;
-    case DW_OP_bregx:
-        kinds[0] = OPERAND_ULEB;
-        kinds[1] = OPERAND_SLEB;
-        return true;
-    case DW_OP_bit_piece: case DW_OP_regval_type: case DW_OP_GNU_regval_type:
-        kinds[0] = kinds[1] = OPERAND_ULEB;
-        return true;
-    case DW_OP_deref_type: case DW_OP_xderef_type: case DW_OP_GNU_deref_type:
-        kinds[0] = OPERAND_1;
-        kinds[1] = OPERAND_ULEB;
-        return true;
-    case DW_OP_implicit_pointer: case DW_OP_GNU_implicit_pointer:
-        kinds[0] = OPERAND_OFFSET;
-        kinds[1] = OPERAND_SLEB;
-        return true;
-    case DW_OP_implicit_value: case DW_OP_entry_value: case DW_OP_GNU_entry_value:
-        kinds[0] = OPERAND_BLOCK;
-        return true;
-    case DW_OP_const_type: case DW_OP_GNU_const_type:
-        kinds[0] = OPERAND_ULEB;
-        kinds[1] = OPERAND_TYPED_BLOCK;
-        return true;
-    default:
-        return false;
-    }
-}
-
 /* Writes the operand of kind k from libdwarf's raw values; a block takes two of them (its
  * length and a pointer to its bytes). Returns how many values it used. */
-static int put_operand(expr_writer *w, operand_kind k, const Dwarf_Unsigned *raw,
+static int put_operand(expr_writer *w, dwarf_operand_kind k, const Dwarf_Unsigned *raw,
                        unsigned offset_size)
 {
     switch (k) {
-    case OPERAND_NONE: return 0;
-    case OPERAND_1: put_fixed(w, raw[0], 1); return 1;
-    case OPERAND_2: put_fixed(w, raw[0], 2); return 1;
-    case OPERAND_4: put_fixed(w, raw[0], 4); return 1;
-    case OPERAND_8: put_fixed(w, raw[0], 8); return 1;
-    case OPERAND_ULEB: put_uleb(w, raw[0]); return 1;
-    case OPERAND_SLEB: put_sleb(w, (int64_t)raw[0]); return 1;
-    case OPERAND_OFFSET: put_fixed(w, raw[0], offset_size); return 1;
-    case OPERAND_BLOCK:
+    case DWARF_OPERAND_NONE: return 0;
+    case DWARF_OPERAND_1: put_fixed(w, raw[0], 1); return 1;
+    case DWARF_OPERAND_2: put_fixed(w, raw[0], 2); return 1;
+    case DWARF_OPERAND_4: put_fixed(w, raw[0], 4); return 1;
+    case DWARF_OPERAND_8: put_fixed(w, raw[0], 8); return 1;
+    case DWARF_OPERAND_ULEB: put_uleb(w, raw[0]); return 1;
+    case DWARF_OPERAND_SLEB: put_sleb(w, (int64_t)raw[0]); return 1;
+    case DWARF_OPERAND_OFFSET: put_fixed(w, raw[0], offset_size); return 1;
+    case DWARF_OPERAND_BLOCK:
         put_uleb(w, raw[0]);
         put_block(w, (const void *)(uintptr_t)raw[1], raw[0]);
         return 2;
-    case OPERAND_TYPED_BLOCK:
+    case DWARF_OPERAND_TYPED_BLOCK:
         put_fixed(w, raw[0], 1);
         put_block(w, (const void *)(uintptr_t)raw[1], raw[0]);
         return 2;
@@ -229,8 +151,8 @@ static bool walk_ops(dwarf_reader *r, Dwarf_Die die, Dwarf_Locdesc_c desc,
             return false;
         if (!w)
             continue;
-        operand_kind kinds[2];
-        if (!operands_of(op, kinds)) {
+        dwarf_operand_kind kinds[2];
+        if (!dwarf_op_operands(op, kinds)) {
             char what[96];
             snprintf(what, sizeof what, "a location list uses DW_OP 0x%02x, which is not encoded",
                      op);
@@ -246,7 +168,7 @@ static bool walk_ops(dwarf_reader *r, Dwarf_Die die, Dwarf_Locdesc_c desc,
         w->leb_len = 0;
         put_byte(w, op);
         const Dwarf_Unsigned *next = raw;
-        for (int k = 0; k < 2 && kinds[k] != OPERAND_NONE; k++)
+        for (int k = 0; k < 2 && kinds[k] != DWARF_OPERAND_NONE; k++)
             next += put_operand(w, kinds[k], next, offset_size);
     }
     if (w && w->overflow)
