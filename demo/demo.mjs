@@ -59,13 +59,15 @@ async function main() {
     say('ide      attached with selector {"app": "checkout"}');
     const stops = [];
     client.on('stopped', (ev) => stops.push(ev));
-    const set = await client.setBreakpointsRequest({ source: { path: source }, breakpoints: [{ line }] });
+    const condition = 'req->amount > 4800';
+    const set = await client.setBreakpointsRequest({ source: { path: source }, breakpoints: [{ line, condition }] });
     const bp = set.body.breakpoints[0];
-    say(`ide      breakpoint at tests/targets/worker.c:${line}: verified=${bp.verified} (${bp.message})`);
+    say(`ide      breakpoint at tests/targets/worker.c:${line} if ${condition}: verified=${bp.verified} (${bp.message})`);
+    say('         (the condition runs inside each process; calls where it is false never leave the pod)');
     await client.configurationDoneRequest();
     await waitFor('every pod to stop', () => stops.length >= 3);
     say();
-    say('each pod stopped on its own; the other pods of the fleet were not touched:');
+    say('each pod stopped on its own, at a call where the condition holds; the others were not touched:');
     for (const [i, ev] of stops.splice(0, 3).entries()) {
       await printStop(client, ev);
       if (i === 0) await printVariables(client, ev.body.threadId);
