@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "frame_capture.h"
 #include "signal_interpose.h"
 #include "trap.h"
@@ -50,12 +51,15 @@ typedef struct bp_stats {
     const char *first_message;      /* written by the handler that saw errors go 0 -> 1 */
     uint64_t first_address;
     atomic_bool error_recorded;     /* release: first_message and first_address are set */
+    logpoint_rate rate;             /* a logpoint's records per second */
+    atomic_uint_fast64_t dropped;   /* a logpoint's records lost (rate limit, full ring) */
 } bp_stats;
 
 typedef struct bp_slot {
     int64_t bp_id;
     cond_program *program;          /* NULL: no condition */
     hit_condition hit;
+    logpoint_site *log;             /* NULL: the breakpoint stops; else it logs and runs on */
     bp_stats *stats;
 } bp_slot;
 
@@ -135,6 +139,17 @@ PODBUG_HANDLER_TEXT static bool condition_holds(const bp_slot *slot, const frame
     return r == COND_TRUE;
 }
 
+/* Captures a logpoint's values unless its rate limit or the full ring drops the record. */
+PODBUG_HANDLER_TEXT static void log_hit(const bp_slot *slot, const frame_regs *regs)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+    if (!logpoint_rate_admit(&slot->stats->rate, now_ns) ||
+        !logpoint_capture(slot->log, slot->bp_id, regs))
+        atomic_fetch_add(&slot->stats->dropped, 1);
+}
+
 PODBUG_HANDLER_TEXT size_t bp_conditions_filter(uintptr_t addr, ucontext_t *uc, int64_t *ids, size_t max)
 {
     unsigned epoch = atomic_load(&reader_epoch) & 1u;
@@ -150,7 +165,11 @@ PODBUG_HANDLER_TEXT size_t bp_conditions_filter(uintptr_t addr, ucontext_t *uc, 
             if (!condition_holds(slot, &regs))
                 continue;
             uint64_t count = atomic_fetch_add(&slot->stats->hits, 1) + 1;
-            if (hit_condition_holds(slot->hit, count) && n < max)
+            if (!hit_condition_holds(slot->hit, count))
+                continue;
+            if (slot->log)
+                log_hit(slot, &regs);
+            else if (n < max)
                 ids[n++] = slot->bp_id;
         }
     }
@@ -276,6 +295,8 @@ static bp_stats *claim_stats(int64_t bp_id)
     s->first_message = NULL;
     s->first_address = 0;
     atomic_store(&s->error_recorded, false);
+    atomic_store(&s->rate.due_ns, 0);
+    atomic_store(&s->dropped, 0);
     return s;
 }
 
@@ -289,10 +310,15 @@ static void derive_needs(address_set *set)
 {
     set->needs_registers = set->needs_cfa = false;
     for (size_t i = 0; i < set->n; i++) {
-        if (!set->slots[i].program)
-            continue;
-        set->needs_registers = true;
-        set->needs_cfa |= cond_needs_cfa(set->slots[i].program);
+        const bp_slot *slot = &set->slots[i];
+        if (slot->program) {
+            set->needs_registers = true;
+            set->needs_cfa |= cond_needs_cfa(slot->program);
+        }
+        if (slot->log) {
+            set->needs_registers = true;
+            set->needs_cfa |= slot->log->needs_cfa;
+        }
     }
 }
 
@@ -308,6 +334,12 @@ static void publish(address_entry *e, address_set *next)
 
 int bp_conditions_add(uintptr_t addr, int64_t bp_id, cond_program *program, hit_condition hit)
 {
+    return bp_conditions_add_logpoint(addr, bp_id, program, hit, NULL);
+}
+
+int bp_conditions_add_logpoint(uintptr_t addr, int64_t bp_id, cond_program *program,
+                               hit_condition hit, logpoint_site *log)
+{
     address_entry *e = entry_for(addr, true);
     const address_set *old = e ? atomic_load_explicit(&e->set, memory_order_relaxed) : NULL;
     address_set *next = NULL;
@@ -316,13 +348,14 @@ int bp_conditions_add(uintptr_t addr, int64_t bp_id, cond_program *program, hit_
         !(next = calloc(1, sizeof *next)) || !(stats = claim_stats(bp_id))) {
         free(next);
         cond_free(program);
+        logpoint_site_free(log);
         return -1;
     }
     if (old)
         *next = *old;
     next->address = addr;
     stats->refs++;
-    next->slots[next->n++] = (bp_slot){ bp_id, program, hit, stats };
+    next->slots[next->n++] = (bp_slot){ bp_id, program, hit, log, stats };
     derive_needs(next);
     publish(e, next);
     return 0;
@@ -358,6 +391,7 @@ void bp_conditions_remove(uintptr_t addr, int64_t bp_id)
     publish(e, next);
     for (size_t i = 0; i < n_removed; i++) {
         cond_free(removed[i].program);
+        logpoint_site_free(removed[i].log);
         release_stats(removed[i].stats);
     }
 }
@@ -385,4 +419,23 @@ uint64_t bp_conditions_hits(int64_t bp_id)
 {
     const bp_stats *s = bp_id ? find_stats(bp_id) : NULL;
     return s ? atomic_load(&s->hits) : 0;
+}
+
+uint64_t bp_conditions_take_dropped(int64_t bp_id)
+{
+    bp_stats *s = bp_id ? find_stats(bp_id) : NULL;
+    return s ? atomic_exchange(&s->dropped, 0) : 0;
+}
+
+bool bp_conditions_take_any_dropped(int64_t *bp_id, uint64_t *dropped)
+{
+    for (size_t i = 0; i < MAX_BREAKPOINTS; i++) {
+        bp_stats *s = &stats_table[i];
+        if (s->bp_id == 0 || atomic_load(&s->dropped) == 0)
+            continue;
+        *bp_id = s->bp_id;
+        *dropped = atomic_exchange(&s->dropped, 0);
+        return true;
+    }
+    return false;
 }

@@ -1,7 +1,8 @@
 /* Breakpoints of the probe by server id (see bp_registry.h). A line may resolve to several
  * addresses (-O2 copies); the breakpoint is verified when at least one of them is armed. Its
  * condition is compiled for every address before anything is armed (one that does not compile
- * arms nothing), and registered with the hit filter before the int3 goes in. */
+ * arms nothing), and registered with the hit filter before the int3 goes in. A logpoint's message
+ * is compiled the same way, per address, into a logpoint site. */
 #include "bp_registry.h"
 
 #include <ctype.h>
@@ -23,6 +24,7 @@ typedef struct registered_bp {
     int line;
     char *condition;          /* NULL when none */
     char *hit_condition;      /* NULL when none */
+    char *log_message;        /* NULL: stops; else a logpoint */
     uintptr_t addresses[MAX_LOCATIONS];
     size_t n_addresses;
     probe_bp_state state;     /* what was reported for it */
@@ -41,6 +43,7 @@ static void release(registered_bp *b)
     free(b->source);
     free(b->condition);
     free(b->hit_condition);
+    free(b->log_message);
     probe_bp_state_free(&b->state);
     free(b);
 }
@@ -83,31 +86,39 @@ static bool same_text(const char *a, const char *b)
 static bool same_spec(const registered_bp *b, const probe_bp_spec *spec)
 {
     return b->line == spec->line && strcmp(b->source, spec->source) == 0 &&
-           same_text(b->condition, spec->condition) && same_text(b->hit_condition, spec->hit_condition);
+           same_text(b->condition, spec->condition) && same_text(b->hit_condition, spec->hit_condition) &&
+           same_text(b->log_message, spec->log_message);
 }
 
-/* Compiles the condition for every address (programs[i] stays NULL without one). Returns 0, or
- * -1 with err (the compiler's message) and nothing left allocated. */
-static int compile_conditions(sym_index *symbols, const char *condition, const sym_location *found,
-                              size_t n, cond_program **programs, char *err, size_t err_len)
+/* Compiles the condition and the log message for every address (programs[i] and sites[i] stay
+ * NULL without them). Returns 0, or -1 with err (the compiler's message) and nothing left
+ * allocated. */
+static int compile_for_addresses(sym_index *symbols, const registered_bp *b, const sym_location *found,
+                                 size_t n, cond_program **programs, logpoint_site **sites, char *err,
+                                 size_t err_len)
 {
     for (size_t i = 0; i < n; i++) {
         programs[i] = NULL;
-        if (condition && !(programs[i] = cond_compile(symbols, found[i].address, condition, err, err_len))) {
-            while (i > 0)
-                cond_free(programs[--i]);
+        sites[i] = NULL;
+        uintptr_t pc = found[i].address;
+        if ((b->condition && !(programs[i] = cond_compile(symbols, pc, b->condition, err, err_len))) ||
+            (b->log_message && !(sites[i] = logpoint_site_compile(symbols, pc, b->log_message, err, err_len)))) {
+            for (size_t k = 0; k <= i; k++) {
+                cond_free(programs[k]);
+                logpoint_site_free(sites[k]);
+            }
             return -1;
         }
     }
     return 0;
 }
 
-/* Registers the breakpoint's filter at addr, then arms it. Takes program. Returns 0, or -1 with
- * err (nothing left registered). */
-static int arm_address(int64_t id, uintptr_t addr, cond_program *program, hit_condition hit,
-                       char *err, size_t err_len)
+/* Registers the breakpoint's filter at addr, then arms it. Takes program and site. Returns 0, or
+ * -1 with err (nothing left registered). */
+static int arm_address(int64_t id, uintptr_t addr, cond_program *program, logpoint_site *site,
+                       hit_condition hit, char *err, size_t err_len)
 {
-    if (bp_conditions_add(addr, id, program, hit) != 0) {
+    if (bp_conditions_add_logpoint(addr, id, program, hit, site) != 0) {
         snprintf(err, err_len, "too many breakpoints at 0x%lx (at most %d per address)",
                  (unsigned long)addr, BP_CONDITIONS_MAX_PER_ADDRESS);
         return -1;
@@ -124,16 +135,18 @@ static void arm_addresses(sym_index *symbols, registered_bp *b, char *err, size_
 {
     sym_location found[MAX_LOCATIONS];
     cond_program *programs[MAX_LOCATIONS];
+    logpoint_site *sites[MAX_LOCATIONS];
     hit_condition hit;
     sym_index_refresh(symbols);
     size_t n = sym_resolve_line(symbols, b->source, b->line, found, MAX_LOCATIONS, err, err_len);
     if (n == 0 || hit_condition_parse(b->hit_condition, &hit, err, err_len) != 0 ||
-        compile_conditions(symbols, b->condition, found, n, programs, err, err_len) != 0)
+        compile_for_addresses(symbols, b, found, n, programs, sites, err, err_len) != 0)
         return;
     probe_location *locs = b->state.locations;
     for (size_t i = 0; i < n; i++) {
         char arm_err[256];
-        if (arm_address(b->id, found[i].address, programs[i], hit, arm_err, sizeof arm_err) != 0) {
+        if (arm_address(b->id, found[i].address, programs[i], sites[i], hit, arm_err,
+                        sizeof arm_err) != 0) {
             log_warn("breakpoint %lld at 0x%lx: %s", (long long)b->id,
                      (unsigned long)found[i].address, arm_err);
             snprintf(err, err_len, "%s", arm_err);
@@ -155,12 +168,15 @@ static registered_bp *arm(sym_index *symbols, const probe_bp_spec *spec)
     probe_location *locs = calloc(MAX_LOCATIONS, sizeof *locs);
     const char *condition = text_or_null(spec->condition);
     const char *hit_text = text_or_null(spec->hit_condition);
+    const char *log_text = text_or_null(spec->log_message);
     if (!b || !locs || !(b->source = strdup(spec->source)) ||
         (condition && !(b->condition = strdup(condition))) ||
-        (hit_text && !(b->hit_condition = strdup(hit_text)))) {
+        (hit_text && !(b->hit_condition = strdup(hit_text))) ||
+        (log_text && !(b->log_message = strdup(log_text)))) {
         if (b) {
             free(b->source);
             free(b->condition);
+            free(b->hit_condition);
         }
         free(locs);
         free(b);

@@ -10,7 +10,7 @@
 #include "symbols.h"
 
 /* Applies a breakpoints.set: new ids are resolved and armed, an id already present with the
- * same source, line, condition and hit condition is kept (with its hit count), one with a
+ * same source, line, condition, hit condition and log message is kept (with its hit count), one with a
  * different spec is re-armed. Fills out (the caller frees it with probe_bp_result_free). Returns 0, or -1 when out of memory. */
 int bp_registry_set(sym_index *symbols, const probe_bp_set *set, probe_bp_result *out);
 /* Disarms and forgets the given ids (unknown ids are ignored). */

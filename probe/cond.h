@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "frame_regs.h"
+#include "debuginfo.h"
 #include "symbols.h"
 
 #define COND_MAX_STEPS 4096     /* instructions per evaluation; more is an error, never a hang */
@@ -35,5 +36,19 @@ typedef struct cond_error {
 
 /* Runs p on frame-0 registers (regs->cfa set when cond_needs_cfa). Async-signal-safe. */
 cond_result cond_eval(const cond_program *p, const frame_regs *regs, cond_error *err);
+
+/* Compiles text as a value to show (a logpoint's {expression}): the program returns the
+ * expression's scalar value instead of its truth. A char array compiles to its address (shown as
+ * a string); a struct, union or other array is an error ("a logpoint can show numbers, pointers
+ * and strings, not 'struct x'"). */
+cond_program *cond_compile_value(sym_index *symbols, uintptr_t pc, const char *text, char *err,
+                                 size_t err_len);
+/* The type of what a cond_compile_value program returns (a char array's is a char pointer);
+ * NULL for a condition. Owned by the symbols, so it outlives the program. */
+const dtype *cond_value_type(const cond_program *p);
+/* Runs a cond_compile_value program: *out is the value (integers, pointers, enums, bools and
+ * chars as 64 bits extended per their type, floating-point values as a double's bits). Returns
+ * 0, or -1 with err. Async-signal-safe. */
+int cond_eval_value(const cond_program *p, const frame_regs *regs, uint64_t *out, cond_error *err);
 
 #endif

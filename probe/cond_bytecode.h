@@ -97,6 +97,7 @@ struct cond_program {
     cond_debug_addr *debug_addrs;
     size_t n_debug_addrs;
     bool needs_cfa;
+    const dtype *value_type;  /* cond_compile_value: the type of the result; else NULL */
     /* building */
     size_t code_cap, pool_cap, debug_addrs_cap;
     size_t depth, max_depth;  /* stack depth after the last instruction, and its maximum */

@@ -31,6 +31,7 @@ typedef struct compiler {
     literal_type *literal_types;
     char *err;
     size_t err_len;
+    const char *what;          /* "condition" or "expression", for messages */
 } compiler;
 
 /* A compiled subexpression: a place (its address is on the stack; its bytes are read only when
@@ -871,6 +872,20 @@ static int compile_node(compiler *c, const expr_node *e, operand *out)
     return fail(c, "unknown expression node %d", (int)e->kind);
 }
 
+/* The checks every finished program passes. */
+static int finish(compiler *c)
+{
+    emit(c, COP_RETURN, 0, 0, 0, 0);
+    if (c->p->out_of_memory)
+        return fail(c, "out of memory");
+    if (c->p->n_code > COND_MAX_STEPS)
+        return fail(c, "the %s is too long: %zu instructions, at most %d", c->what,
+                    c->p->n_code, COND_MAX_STEPS);
+    if (c->p->max_depth > COND_STACK_MAX)
+        return fail(c, "the %s is nested too deeply", c->what);
+    return 0;
+}
+
 /* The whole condition: a number or a pointer, whose truth the program returns. (An array
  * would always be true: refused like a struct.) */
 static int compile_condition(compiler *c, const expr_node *e)
@@ -887,25 +902,43 @@ static int compile_condition(compiler *c, const expr_node *e)
         return -1;
     if (n.kind == NUM_FLOAT)
         emit_truth(c, &n);
-    emit(c, COP_RETURN, 0, 0, 0, 0);
-    if (c->p->out_of_memory)
-        return fail(c, "out of memory");
-    if (c->p->n_code > COND_MAX_STEPS)
-        return fail(c, "the condition is too long: %zu instructions, at most %d",
-                    c->p->n_code, COND_MAX_STEPS);
-    if (c->p->max_depth > COND_STACK_MAX)
-        return fail(c, "the condition is nested too deeply");
-    return 0;
+    return finish(c);
 }
 
-cond_program *cond_compile(sym_index *symbols, uintptr_t pc, const char *text, char *err,
-                           size_t err_len)
+/* A value to show: a scalar as its type holds it, or a char array's address (a string). */
+static int compile_shown_value(compiler *c, const expr_node *e)
+{
+    char type[TYPE_TEXT_LEN];
+    operand o;
+    if (compile_node(c, e, &o) != 0)
+        return -1;
+    const dtype *s = type_strip(o.type);
+    if (s && s->kind == DT_ARRAY && type_is_char(s->target) && o.kind == OPERAND_PLACE) {
+        if (o.origin == FROM_VARIABLE)
+            emit(c, COP_REQUIRE_MEMORY, 0, COND_USE_DECAY, 0, 0);
+        if (!(c->p->value_type = debuginfo_pointer_to(c->symbols, s->target)))
+            return fail(c, "out of memory");
+        return finish(c);
+    }
+    if (!type_is_integer(o.type) && !type_is_float(o.type) && !type_is_pointer(o.type))
+        return fail(c, "a logpoint can show numbers, pointers and strings, not '%s'",
+                    describe(o.type, type));
+    c->p->value_type = o.type;
+    if (load(c, &o) != 0)
+        return -1;
+    return finish(c);
+}
+
+typedef int (*compile_root)(compiler *c, const expr_node *e);
+
+static cond_program *compile_text(sym_index *symbols, uintptr_t pc, const char *text, char *err,
+                                  size_t err_len, const char *what, compile_root root)
 {
     if (err && err_len)
         err[0] = '\0';
-    compiler c = {.symbols = symbols, .pc = pc, .err = err, .err_len = err_len};
+    compiler c = {.symbols = symbols, .pc = pc, .err = err, .err_len = err_len, .what = what};
     if (!symbols || !text) {
-        fail(&c, "no symbols to compile the condition against");
+        fail(&c, "no symbols to compile the %s against", what);
         return NULL;
     }
     expr_node *e = expr_parse(text, err, err_len);
@@ -914,7 +947,7 @@ cond_program *cond_compile(sym_index *symbols, uintptr_t pc, const char *text, c
     char reason[256];
     c.has_chain = debuginfo_scope_at(symbols, pc, false, &c.chain, reason, sizeof reason);
     c.p = cond_program_new();
-    int rc = c.p ? compile_condition(&c, e) : fail(&c, "out of memory");
+    int rc = c.p ? root(&c, e) : fail(&c, "out of memory");
     expr_free(e);
     while (c.literal_types) {
         literal_type *next = c.literal_types->next;
@@ -926,4 +959,16 @@ cond_program *cond_compile(sym_index *symbols, uintptr_t pc, const char *text, c
         return NULL;
     }
     return c.p;
+}
+
+cond_program *cond_compile(sym_index *symbols, uintptr_t pc, const char *text, char *err,
+                           size_t err_len)
+{
+    return compile_text(symbols, pc, text, err, err_len, "condition", compile_condition);
+}
+
+cond_program *cond_compile_value(sym_index *symbols, uintptr_t pc, const char *text, char *err,
+                                 size_t err_len)
+{
+    return compile_text(symbols, pc, text, err, err_len, "expression", compile_shown_value);
 }

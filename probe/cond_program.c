@@ -144,6 +144,11 @@ bool cond_needs_cfa(const cond_program *p)
     return p && p->needs_cfa;
 }
 
+const dtype *cond_value_type(const cond_program *p)
+{
+    return p ? p->value_type : NULL;
+}
+
 size_t cond_length(const cond_program *p)
 {
     return p ? p->n_code : 0;

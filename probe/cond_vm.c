@@ -582,7 +582,7 @@ HANDLER static uint64_t indexed(const cond_insn *insn, uint64_t x, uint64_t y)
 }
 
 /* Executes the program; jumps only go forward and every program ends with COP_RETURN. */
-HANDLER static cond_result run(machine *m)
+HANDLER static int run(machine *m, uint64_t *result)
 {
     const cond_program *p = m->p;
     size_t pc = 0;
@@ -592,7 +592,7 @@ HANDLER static cond_result run(machine *m)
         switch (insn->op) {
         case COP_PUSH: case COP_PUSH_POOL: case COP_REGISTER: case COP_VARIABLE:
             if (push(m, insn) != 0)
-                return COND_ERROR;
+                return -1;
             break;
         case COP_INDEX:
             end[-2] = indexed(insn, end[-2], end[-1]);
@@ -615,46 +615,63 @@ HANDLER static cond_result run(machine *m)
             break;
         case COP_STREQ:
             if (streq(m, insn) != 0)
-                return COND_ERROR;
+                return -1;
             break;
         case COP_NOP:
             break;
         case COP_RETURN:
-            return end[-1] ? COND_TRUE : COND_FALSE;
+            *result = end[-1];
+            return 0;
         case COP_ADD_IMM: case COP_LOAD: case COP_LOAD_BITS: case COP_TO_BOOL: case COP_NOT:
         case COP_NEG: case COP_COMPLEMENT: case COP_F_TO_INT: case COP_F_ROUND32: case COP_FNEG:
         case COP_F_TO_BOOL: case COP_EXTEND: case COP_INT_TO_F: case COP_NONNULL: case COP_BOUNDS:
         case COP_REQUIRE_MEMORY:
             if (unary(m, insn) != 0)
-                return COND_ERROR;
+                return -1;
             break;
         default:
             if (binary(m, insn, end[-2], end[-1], &end[-2]) != 0)
-                return COND_ERROR;
+                return -1;
             m->top--;
             break;
         }
     }
     fail(m, "step limit exceeded", 0);
-    return COND_ERROR;
+    return -1;
+}
+
+/* Prepares m to run p; -1 (with err) when there is nothing to run. */
+HANDLER static int start(machine *m, const cond_program *p, const frame_regs *regs, cond_error *err)
+{
+    m->p = p;
+    m->regs = regs;
+    m->err = err;
+    m->top = 0;
+    m->resolved = 0;
+    m->frame_base_done = m->frame_base_known = false;
+    m->frame_base = 0;
+    if (err)
+        *err = (cond_error){0};
+    if (!p || !regs)
+        return fail(m, "no program or no registers", 0);
+    find_live_stack(m);
+    return 0;
 }
 
 HANDLER cond_result cond_eval(const cond_program *p, const frame_regs *regs, cond_error *err)
 {
     machine m;
-    m.p = p;
-    m.regs = regs;
-    m.err = err;
-    m.top = 0;
-    m.resolved = 0;
-    m.frame_base_done = m.frame_base_known = false;
-    m.frame_base = 0;
-    if (err)
-        *err = (cond_error){0};
-    if (!p || !regs) {
-        fail(&m, "no condition or no registers", 0);
+    uint64_t result;
+    if (start(&m, p, regs, err) != 0 || run(&m, &result) != 0)
         return COND_ERROR;
-    }
-    find_live_stack(&m);
-    return run(&m);
+    return result ? COND_TRUE : COND_FALSE;
+}
+
+HANDLER int cond_eval_value(const cond_program *p, const frame_regs *regs, uint64_t *out,
+                            cond_error *err)
+{
+    machine m;
+    if (start(&m, p, regs, err) != 0)
+        return -1;
+    return run(&m, out);
 }

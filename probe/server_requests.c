@@ -16,6 +16,7 @@
 #include "bp_registry.h"
 #include "expr.h"
 #include "log.h"
+#include "logpoints.h"
 #include "proc_info.h"
 #include "stopper.h"
 #include "thread_frames.h"
@@ -652,9 +653,37 @@ void server_requests_report_condition_errors(void)
     }
 }
 
+#define LOG_LINE_MAX 4096
+
+static void send_output(int64_t id, int tid, const char *text, uint64_t dropped)
+{
+    probe_output line = {
+        .id = id,
+        .tid = tid,
+        .text = (char *)text,
+        .dropped = dropped < (uint64_t)PROBE_MAX_INTEGER ? (int64_t)dropped : PROBE_MAX_INTEGER,
+    };
+    agent_send(probe_envelope_encode(PMSG_OUTPUT, 0, probe_output_to_json(&line)));
+}
+
+void server_requests_report_logpoints(void)
+{
+    static logpoint_record record; /* large: not on the agent's stack */
+    char text[LOG_LINE_MAX];
+    while (logpoint_ring_take(&record)) {
+        logpoint_format(symbols, &record, text, sizeof text);
+        send_output(record.bp_id, record.tid, text, bp_conditions_take_dropped(record.bp_id));
+    }
+    int64_t id;
+    uint64_t dropped;
+    while (bp_conditions_take_any_dropped(&id, &dropped))
+        send_output(id, 0, "", dropped);
+}
+
 void server_requests_on_hit(void)
 {
     server_requests_report_condition_errors();
+    server_requests_report_logpoints();
     stop_event ev, later;
     if (!stopper_take_event(&ev))
         return;

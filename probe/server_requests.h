@@ -18,6 +18,10 @@ void server_requests_on_hit(void);
 /* Sends a breakpoint.error for every breakpoint whose condition failed since the last call
  * (once per breakpoint). Called on every wake-up and on the heartbeat timer. */
 void server_requests_report_condition_errors(void);
+/* Sends an output event for every logpoint line captured since the last call, with the lines
+ * dropped by the rate limit (alone when no line carries them). Called on every wake-up and on
+ * the heartbeat timer. */
+void server_requests_report_logpoints(void);
 /* Connection lost: never leave the target stopped or armed for a debugger that is gone. */
 void server_requests_on_disconnect(void);
 

@@ -115,6 +115,11 @@ PODBUG_HANDLER_TEXT static void notify_agent(void)
     }
 }
 
+PODBUG_HANDLER_TEXT void stopper_notify_agent(void)
+{
+    notify_agent();
+}
+
 PODBUG_HANDLER_TEXT static void queue_event(pid_t tid, uintptr_t address, const int64_t *ids,
                                             size_t n_ids, unsigned stop)
 {

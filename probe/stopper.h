@@ -18,6 +18,9 @@
  * is never stopped. Returns 0 or -1 with err. */
 int stopper_init(int notify_fd, pid_t agent_tid, char *err, size_t err_len);
 
+/* Handler-safe: wakes the agent's event loop (one byte to notify_fd; no-op before init). */
+void stopper_notify_agent(void);
+
 /* When false (probe disconnected), hits do not stop the thread: they run on. */
 void stopper_set_enabled(bool enabled);
 

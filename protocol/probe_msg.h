@@ -25,6 +25,7 @@
 #define PMSG_EVALUATE "evaluate"           /* server -> probe, request */
 #define PMSG_SET_VARIABLE "set_variable"   /* server -> probe, request */
 #define PMSG_BREAKPOINT_ERROR "breakpoint.error" /* probe -> server, event (id 0) */
+#define PMSG_OUTPUT "output"               /* probe -> server, event (id 0): a logpoint's line */
 #define PMSG_HEARTBEAT "heartbeat"         /* either way, event */
 #define PMSG_RESULT "result"               /* reply to request `id`: success */
 #define PMSG_ERROR "error"                 /* reply to request `id` (or id 0): failure */
@@ -72,6 +73,8 @@ typedef struct probe_bp_spec {
     char *mode;           /* "stop" (default) or "snapshot" */
     char *condition;      /* C expression that must be true for a hit to count; NULL = none */
     char *hit_condition;  /* "N", "== N", ">= N", "> N" or "% N" (JSON "hit_condition"); NULL = none */
+    char *log_message;    /* a logpoint: text with {expression}s, logged instead of stopping
+                           * (JSON "log_message"); NULL = a breakpoint that stops */
 } probe_bp_spec;
 
 typedef struct probe_bp_set { probe_bp_spec *breakpoints; size_t n; } probe_bp_set;
@@ -112,6 +115,14 @@ typedef struct probe_bp_error {
     char *message;        /* the first error: "cannot dereference a null pointer" */
     int64_t count;        /* how many evaluations failed so far */
 } probe_bp_error;
+
+/* A logpoint's line: its template with the values of one hit, or only a count of dropped lines. */
+typedef struct probe_output {
+    int64_t id;           /* the logpoint's breakpoint */
+    int tid;              /* the thread that hit it; 0 when the event only reports drops */
+    char *text;           /* "order 3 by \"bob\"" ("" when the event only reports drops) */
+    int64_t dropped;      /* lines of this logpoint dropped (rate limit) since its last event */
+} probe_output;
 
 typedef struct probe_stack_request { int tid; int start_frame; int levels; /* 0 = all */ } probe_stack_request;
 
@@ -175,6 +186,7 @@ PROBE_DECLARE_CODEC(probe_bp_clear)
 PROBE_DECLARE_CODEC(probe_bp_result)
 PROBE_DECLARE_CODEC(probe_stopped)
 PROBE_DECLARE_CODEC(probe_bp_error)
+PROBE_DECLARE_CODEC(probe_output)
 PROBE_DECLARE_CODEC(probe_stack_request)
 PROBE_DECLARE_CODEC(probe_stack_reply)
 PROBE_DECLARE_CODEC(probe_continue)

@@ -436,6 +436,7 @@ static const field bp_spec_fields[] = {
       .allowed = bp_modes },
     { FIELD(probe_bp_spec, condition, "condition", F_STRING, OPTIONAL) },
     { FIELD(probe_bp_spec, hit_condition, "hit_condition", F_STRING, OPTIONAL) },
+    { FIELD(probe_bp_spec, log_message, "log_message", F_STRING, OPTIONAL) },
 };
 static const message bp_spec_message = MESSAGE(probe_bp_spec, bp_spec_fields);
 static const field bp_spec_element = { .kind = F_OBJECT, .object = &bp_spec_message };
@@ -501,6 +502,14 @@ static const field bp_error_fields[] = {
     { FIELD(probe_bp_error, count, "count", F_INT64, REQUIRED), .min = 1 },
 };
 static const message bp_error_message = MESSAGE(probe_bp_error, bp_error_fields);
+
+static const field output_fields[] = {
+    { FIELD(probe_output, id, "id", F_INT64, REQUIRED) },
+    { FIELD(probe_output, tid, "tid", F_INT, REQUIRED) },
+    { FIELD(probe_output, text, "text", F_STRING, REQUIRED) },
+    { FIELD(probe_output, dropped, "dropped", F_INT64, REQUIRED) },
+};
+static const message output_message = MESSAGE(probe_output, output_fields);
 
 static const field stack_request_fields[] = {
     { FIELD(probe_stack_request, tid, "tid", F_INT, REQUIRED), .min = 1 },
@@ -627,6 +636,7 @@ PROBE_DEFINE_CODEC(probe_bp_clear, bp_clear_message)
 PROBE_DEFINE_CODEC(probe_bp_result, bp_result_message)
 PROBE_DEFINE_CODEC(probe_stopped, stopped_message)
 PROBE_DEFINE_CODEC(probe_bp_error, bp_error_message)
+PROBE_DEFINE_CODEC(probe_output, output_message)
 PROBE_DEFINE_CODEC(probe_stack_request, stack_request_message)
 PROBE_DEFINE_CODEC(probe_stack_reply, stack_reply_message)
 PROBE_DEFINE_CODEC(probe_continue, continue_message)

@@ -35,6 +35,11 @@ static session_bp *find_bp(const dap_session *s, int64_t id)
     return NULL;
 }
 
+const session_bp *breakpoints_find(const dap_session *s, int64_t id)
+{
+    return find_bp(s, id);
+}
+
 bool breakpoints_owned(const dap_session *s, int64_t id)
 {
     return find_bp(s, id) != NULL;
@@ -47,6 +52,7 @@ static void free_bp(session_bp *b)
     free(b->mode);
     free(b->condition);
     free(b->hit_condition);
+    free(b->log_message);
     free(b->bound);
     free(b->failure);
     free(b);
@@ -183,7 +189,8 @@ static cJSON *specs_json(const dap_session *s, const int64_t *ids, size_t n)
         const session_bp *b = find_bp(s, ids[i]);
         if (b)
             set.breakpoints[set.n++] = (probe_bp_spec){ b->id, b->build_path, b->line, b->mode,
-                                                        b->condition, b->hit_condition };
+                                                        b->condition, b->hit_condition,
+                                                        b->log_message };
     }
     cJSON *json = probe_bp_set_to_json(&set);
     free(set.breakpoints); /* the strings belong to the session's breakpoints */
@@ -306,10 +313,12 @@ static int set_text(char **field, const char *text)
 
 static int set_conditions(session_bp *b, const cJSON *requested_bp)
 {
-    const char *condition, *hit_condition;
+    const char *condition, *hit_condition, *log_message;
     optional_string(requested_bp, "condition", &condition);
     optional_string(requested_bp, "hitCondition", &hit_condition);
-    return set_text(&b->condition, condition) | set_text(&b->hit_condition, hit_condition);
+    optional_string(requested_bp, "logMessage", &log_message);
+    return set_text(&b->condition, condition) | set_text(&b->hit_condition, hit_condition) |
+           set_text(&b->log_message, log_message);
 }
 
 void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const char *ide_path,
@@ -330,6 +339,10 @@ void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const ch
         }
         if (optional_string(bp, "hitCondition", &text) != 0) {
             dap_respond_error(ref, "setBreakpoints: breakpoints[%zu].hitCondition must be a string", i);
+            return;
+        }
+        if (optional_string(bp, "logMessage", &text) != 0) {
+            dap_respond_error(ref, "setBreakpoints: breakpoints[%zu].logMessage must be a string", i);
             return;
         }
     }

@@ -16,6 +16,7 @@ typedef struct session_bp {
     char *mode;             /* "stop" */
     char *condition;        /* DAP SourceBreakpoint.condition; NULL when none */
     char *hit_condition;    /* DAP SourceBreakpoint.hitCondition; NULL when none */
+    char *log_message;      /* DAP SourceBreakpoint.logMessage: a logpoint; NULL when none */
     uint64_t *bound;        /* probes where it is armed */
     size_t n_bound;
     size_t cap_bound;
@@ -24,7 +25,7 @@ typedef struct session_bp {
 } session_bp;
 
 /* setBreakpoints for one source: replaces the session's breakpoints in that file (same line,
- * same id; a changed condition or hit condition is sent again), sends them to every matching probe, and answers ref once all have replied
+ * same id; a changed condition, hit condition or log message is sent again), sends them to every matching probe, and answers ref once all have replied
  * or timed out. `requested` is the DAP arguments' "breakpoints" array (may be NULL). */
 void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const char *ide_path,
                             const cJSON *requested);
@@ -35,5 +36,7 @@ void breakpoints_probe_left(dap_session *s, const probe_peer *p);
 /* Removes all of s's breakpoints from every probe it sees and frees them. */
 void breakpoints_remove_all(dap_session *s);
 bool breakpoints_owned(const dap_session *s, int64_t id);
+/* The breakpoint id of s, or NULL. */
+const session_bp *breakpoints_find(const dap_session *s, int64_t id);
 
 #endif

@@ -321,3 +321,33 @@ void dap_sessions_breakpoint_error(probe_peer *p, const probe_bp_error *report)
         dap_send_event(s, "output", body);
     }
 }
+
+void dap_sessions_logpoint_output(probe_peer *p, const probe_output *line)
+{
+    char name[96], dropped[80] = "";
+    fleet_display_name(p, name, sizeof name);
+    if (line->dropped > 0)
+        snprintf(dropped, sizeof dropped, "%s(%lld line%s dropped by the rate limit)",
+                 line->text[0] ? " " : "", (long long)line->dropped, line->dropped == 1 ? "" : "s");
+    size_t len = strlen(name) + strlen(line->text) + strlen(dropped) + 4;
+    char *text = malloc(len);
+    if (!text)
+        return;
+    snprintf(text, len, "%s: %s%s\n", name, line->text, dropped);
+    for (dap_session *s = sessions; s; s = s->next) {
+        const session_bp *b = dap_session_sees(s, p) ? breakpoints_find(s, line->id) : NULL;
+        if (!b)
+            continue;
+        const char *slash = strrchr(b->ide_path, '/');
+        cJSON *source = cJSON_CreateObject();
+        cJSON_AddStringToObject(source, "name", slash ? slash + 1 : b->ide_path);
+        cJSON_AddStringToObject(source, "path", b->ide_path);
+        cJSON *body = cJSON_CreateObject();
+        cJSON_AddStringToObject(body, "category", "console");
+        cJSON_AddStringToObject(body, "output", text);
+        cJSON_AddItemToObject(body, "source", source);
+        cJSON_AddNumberToObject(body, "line", b->line);
+        dap_send_event(s, "output", body);
+    }
+    free(text);
+}

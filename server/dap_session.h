@@ -63,5 +63,8 @@ void dap_sessions_probe_stopped(probe_peer *p);
 void dap_sessions_probe_left(probe_peer *p);
 /* A breakpoint's condition failed in p: an "output" event for the sessions owning it. */
 void dap_sessions_breakpoint_error(probe_peer *p, const probe_bp_error *report);
+/* A logpoint's line from p: an "output" event with its source and line for the sessions owning
+ * it. */
+void dap_sessions_logpoint_output(probe_peer *p, const probe_output *line);
 
 #endif

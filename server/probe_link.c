@@ -151,6 +151,18 @@ static void handle_breakpoint_error(probe_peer *p, const probe_envelope *env)
     probe_bp_error_free(&report);
 }
 
+static void handle_output(probe_peer *p, const probe_envelope *env)
+{
+    char err[200];
+    probe_output line;
+    if (probe_output_from_json(env->body, &line, err, sizeof err) != 0) {
+        log_warn("probe %s sent a bad output event: %s", p->conn->peer, err);
+        return;
+    }
+    dap_sessions_logpoint_output(p, &line);
+    probe_output_free(&line);
+}
+
 static void handle_reply(probe_peer *p, const probe_envelope *env, bool ok)
 {
     pending_request *r = take_pending(p->id, env->id);
@@ -192,6 +204,8 @@ void probe_link_on_message(conn *c, const char *text, size_t len)
         handle_stopped(p, &env);
     } else if (strcmp(env.type, PMSG_BREAKPOINT_ERROR) == 0) {
         handle_breakpoint_error(p, &env);
+    } else if (strcmp(env.type, PMSG_OUTPUT) == 0) {
+        handle_output(p, &env);
     } else if (strcmp(env.type, PMSG_HEARTBEAT) == 0) {
         /* last_seen_ms is updated above */
     } else if (env.id > 0) {

@@ -13,6 +13,7 @@ void dap_handle_initialize(dap_session *s, const dap_request_ref *ref, const cJS
     cJSON_AddBoolToObject(caps, "supportsConfigurationDoneRequest", true);
     cJSON_AddBoolToObject(caps, "supportsConditionalBreakpoints", true);
     cJSON_AddBoolToObject(caps, "supportsHitConditionalBreakpoints", true);
+    cJSON_AddBoolToObject(caps, "supportsLogPoints", true);
     cJSON_AddBoolToObject(caps, "supportsEvaluateForHovers", true);
     cJSON_AddBoolToObject(caps, "supportsSetVariable", true);
     cJSON_AddBoolToObject(caps, "supportsTerminateRequest", false);

@@ -48,6 +48,7 @@ DEFINE_TRY(probe_bp_clear)
 DEFINE_TRY(probe_bp_result)
 DEFINE_TRY(probe_stopped)
 DEFINE_TRY(probe_bp_error)
+DEFINE_TRY(probe_output)
 DEFINE_TRY(probe_stack_request)
 DEFINE_TRY(probe_stack_reply)
 DEFINE_TRY(probe_continue)
@@ -75,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     try_probe_bp_result(env.body);
     try_probe_stopped(env.body);
     try_probe_bp_error(env.body);
+    try_probe_output(env.body);
     try_probe_stack_request(env.body);
     try_probe_stack_reply(env.body);
     try_probe_continue(env.body);

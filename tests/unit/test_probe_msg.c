@@ -220,7 +220,8 @@ Test(probe_types, breakpoints_set_round_trips)
         { .id = 1, .source = "/src/worker.c", .line = 42, .mode = "stop" },
         { .id = 999999999999999, .source = "/src/a b.c", .line = 1, .mode = "snapshot" },
         { .id = 7, .source = "/src/orders.c", .line = 9, .mode = "stop",
-          .condition = "o->amount > 100 && $streq(o->user, \"bob\")", .hit_condition = ">= 4" },
+          .condition = "o->amount > 100 && $streq(o->user, \"bob\")", .hit_condition = ">= 4",
+          .log_message = "order {o->id} by {o->user}" },
     };
     probe_bp_set in = { specs, 3 }, out;
     ROUND_TRIP(probe_bp_set, PMSG_BREAKPOINTS_SET, 77, &in, &out);
@@ -232,6 +233,7 @@ Test(probe_types, breakpoints_set_round_trips)
         expect_same_string(out.breakpoints[i].mode, specs[i].mode, "mode");
         expect_same_string(out.breakpoints[i].condition, specs[i].condition, "condition");
         expect_same_string(out.breakpoints[i].hit_condition, specs[i].hit_condition, "hit_condition");
+        expect_same_string(out.breakpoints[i].log_message, specs[i].log_message, "log_message");
     }
     probe_bp_set_free(&out);
 }
@@ -245,6 +247,7 @@ Test(probe_types, breakpoint_mode_defaults_to_stop_without_conditions)
     expect_same_string(out.breakpoints[0].mode, "stop", "mode");
     cr_expect_null(out.breakpoints[0].condition);
     cr_expect_null(out.breakpoints[0].hit_condition);
+    cr_expect_null(out.breakpoints[0].log_message);
     probe_bp_set_free(&out);
     cJSON_Delete(json);
 }
@@ -335,6 +338,17 @@ Test(probe_types, breakpoint_error_round_trips)
     expect_same_string(out.message, in.message, "message");
     cr_expect_eq(out.count, 3);
     probe_bp_error_free(&out);
+}
+
+Test(probe_types, output_round_trips)
+{
+    probe_output in = { .id = 4, .tid = 321, .text = "order 3 by \"bob\" {x}", .dropped = 17 }, out;
+    ROUND_TRIP(probe_output, PMSG_OUTPUT, 0, &in, &out);
+    cr_expect_eq(out.id, 4);
+    cr_expect_eq(out.tid, 321);
+    expect_same_string(out.text, in.text, "text");
+    cr_expect_eq(out.dropped, 17);
+    probe_output_free(&out);
 }
 
 Test(probe_types, stack_request_round_trips_and_defaults)
@@ -544,6 +558,7 @@ Test(probe_types, free_is_safe_on_zeroed_structs)
     FREE_ZEROED(probe_bp_result);
     FREE_ZEROED(probe_stopped);
     FREE_ZEROED(probe_bp_error);
+    FREE_ZEROED(probe_output);
     FREE_ZEROED(probe_stack_request);
     FREE_ZEROED(probe_stack_reply);
     FREE_ZEROED(probe_continue);
@@ -596,6 +611,7 @@ DEFINE_TRY(probe_bp_clear)
 DEFINE_TRY(probe_bp_result)
 DEFINE_TRY(probe_stopped)
 DEFINE_TRY(probe_bp_error)
+DEFINE_TRY(probe_output)
 DEFINE_TRY(probe_stack_request)
 DEFINE_TRY(probe_stack_reply)
 DEFINE_TRY(probe_continue)
@@ -649,6 +665,11 @@ static const struct bad_body bad_bodies[] = {
     { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":1,\"hit_condition\":3") "]}",
       "breakpoints[0].hit_condition: expected a string" },
     { try_probe_bp_error, "{\"id\":1,\"count\":1}", "message: missing required field" },
+    { try_probe_output, "{\"id\":1,\"tid\":2,\"dropped\":0}", "text: missing required field" },
+    { try_probe_output, "{\"id\":1,\"tid\":-2,\"text\":\"t\",\"dropped\":0}", "tid: expected an integer >= 0" },
+    { try_probe_output, "{\"id\":1,\"tid\":2,\"text\":\"t\",\"dropped\":-1}", "dropped: expected an integer >= 0" },
+    { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":1,\"log_message\":[]") "]}",
+      "breakpoints[0].log_message: expected a string" },
     { try_probe_bp_error, "{\"id\":1,\"message\":\"m\",\"count\":0}", "count: expected an integer >= 1" },
     { try_probe_bp_clear, "{\"ids\":[1,\"2\"]}", "ids[1]: expected an integer" },
     { try_probe_bp_clear, "{\"ids\":[-1]}", "ids[0]: expected an integer >= 0" },
