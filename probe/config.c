@@ -1,6 +1,7 @@
 /* Reads and validates the probe's environment variables into probe_config.
  * A bad value is reported once on stderr by the caller; the target then runs without the probe. */
 #include "config.h"
+#include "server_url.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,35 +14,14 @@ static const char *env_or(const char *name, const char *fallback)
     return v && *v ? v : fallback;
 }
 
-/* ws://host[:port][/path] -> host, port, path. */
 static int parse_server_url(probe_config *cfg, char *err, size_t err_len)
 {
-    const char *url = cfg->server_url;
-    if (strncmp(url, "ws://", 5) != 0) {
-        snprintf(err, err_len, "PODBUG_SERVER must look like ws://HOST:PORT/probe, not '%s'", url);
+    server_url url;
+    if (server_url_parse(cfg->server_url, "PODBUG_SERVER", &url, err, err_len) != 0)
         return -1;
-    }
-    const char *host = url + 5;
-    size_t host_len = strcspn(host, ":/");
-    if (host_len == 0 || host_len >= sizeof cfg->host) {
-        snprintf(err, err_len, "PODBUG_SERVER '%s' has no host", url);
-        return -1;
-    }
-    memcpy(cfg->host, host, host_len);
-    cfg->host[host_len] = '\0';
-    const char *rest = host + host_len;
-    cfg->port = 4700;
-    if (*rest == ':') {
-        char *end;
-        long port = strtol(rest + 1, &end, 10);
-        if (end == rest + 1 || port < 1 || port > 65535 || (*end && *end != '/')) {
-            snprintf(err, err_len, "PODBUG_SERVER '%s' has a bad port", url);
-            return -1;
-        }
-        cfg->port = (int)port;
-        rest = end;
-    }
-    snprintf(cfg->path, sizeof cfg->path, "%s", *rest ? rest : "/probe");
+    snprintf(cfg->host, sizeof cfg->host, "%s", url.host);
+    cfg->port = url.port;
+    snprintf(cfg->path, sizeof cfg->path, "%s", url.path[0] ? url.path : "/probe");
     return 0;
 }
 

@@ -1,0 +1,11 @@
+/* The podbug CLI's subcommands, one file each, dispatched from main.c. Each returns the process
+ * exit status (0 only on success) and prints a one-line reason on stderr otherwise. */
+#ifndef PODBUG_CLI_COMMANDS_H
+#define PODBUG_CLI_COMMANDS_H
+
+#include "server_url.h"
+
+/* `podbug pods [--json]`: the registered processes of the fleet. */
+int cli_pods(const server_url *server, int argc, char **argv);
+
+#endif

@@ -1,0 +1,74 @@
+/* The podbug command line: global options (--server), then one subcommand from commands.h.
+ * Exit status 0 only on success; otherwise a one-line reason on stderr. */
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+#include "server_url.h"
+
+static const char usage[] =
+    "usage: podbug COMMAND [options] [--server URL]\n"
+    "\n"
+    "  --server URL   the podbug server, before or after the command (default ws://127.0.0.1:4700)\n"
+    "\n"
+    "commands:\n"
+    "  pods [--json]  list the processes registered with the server: pod, namespace, pid,\n"
+    "                 state (running or stopped), executable and labels\n";
+
+static const struct {
+    const char *name;
+    int (*run)(const server_url *server, int argc, char **argv);
+} commands[] = {
+    { "pods", cli_pods },
+};
+
+/* Takes --server URL / --server=URL out of argv wherever it stands (before or after the command,
+ * as every subcommand accepts it). Returns the new argc; *url is the last one given. */
+static int take_server_option(int argc, char **argv, const char **url, char *err, size_t err_len)
+{
+    int kept = 1;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--server") == 0) {
+            if (i + 1 == argc) {
+                snprintf(err, err_len, "--server needs a URL, e.g. ws://127.0.0.1:4700");
+                return -1;
+            }
+            *url = argv[++i];
+        } else if (strncmp(argv[i], "--server=", 9) == 0) {
+            *url = argv[i] + 9;
+        } else {
+            argv[kept++] = argv[i];
+        }
+    }
+    argv[kept] = NULL;
+    return kept;
+}
+
+int main(int argc, char **argv)
+{
+    const char *url = "ws://127.0.0.1:4700";
+    char err[300];
+    argc = take_server_option(argc, argv, &url, err, sizeof err);
+    if (argc < 0) {
+        fprintf(stderr, "podbug: %s\n", err);
+        return 2;
+    }
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (argc == 1 || argv[1][0] == '-') {
+        fprintf(stderr, argc == 1 ? "podbug: which command? (see podbug --help)\n"
+                                  : "podbug: unknown option '%s' (see podbug --help)\n", argv[1]);
+        return 2;
+    }
+    server_url server;
+    if (server_url_parse(url, "--server", &server, err, sizeof err) != 0) {
+        fprintf(stderr, "podbug: %s\n", err);
+        return 2;
+    }
+    for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
+        if (strcmp(commands[c].name, argv[1]) == 0)
+            return commands[c].run(&server, argc - 1, argv + 1);
+    fprintf(stderr, "podbug: unknown command '%s' (see podbug --help)\n", argv[1]);
+    return 2;
+}
