@@ -1,6 +1,7 @@
 // Cost per hit of a breakpoint whose condition is false (r->amount > 1000000000), measured inside
 // the target (tests/targets/hotloop.c, -O2) in one run: no breakpoint, podbug's breakpoint with
-// the condition evaluated in the probe, and gdb's conditional breakpoint in batch mode.
+// the condition evaluated in the probe, podbug's logpoint with a true condition (rate-limited to
+// 100 lines/s, as in production), and gdb's conditional breakpoint in batch mode.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,8 +40,12 @@ async function podbugRows() {
     if (!bp.verified) throw new Error(`breakpoint not armed: ${bp.message}`);
     await client.configurationDoneRequest();
     const falseCondition = await measure(target, 200000);
+    const log = { line, condition: 'r->amount > 0', logMessage: 'amount {r->amount}' };
+    const lp = (await client.setBreakpointsRequest({ source: { path: source }, breakpoints: [log] })).body.breakpoints[0];
+    if (!lp.verified) throw new Error(`logpoint not armed: ${lp.message}`);
+    const trueLogpoint = await measure(target, 200000);
     await client.disconnectRequest({});
-    return { plain, falseCondition };
+    return { plain, falseCondition, trueLogpoint };
   } finally {
     await client.close();
     await target.stop();
@@ -68,11 +73,12 @@ function gdbRow(calls) {
   });
 }
 
-const { plain, falseCondition } = await podbugRows();
+const { plain, falseCondition, trueLogpoint } = await podbugRows();
 const gdb = await gdbRow(2000);
 const rows = [
   { name: 'plain call (no breakpoint)', ns_per_hit: plain },
   { name: 'podbug: false condition, evaluated in the probe', ns_per_hit: falseCondition },
+  { name: 'podbug: true condition + logpoint (100 lines/s)', ns_per_hit: trueLogpoint },
   { name: 'gdb -batch: false condition', ns_per_hit: gdb },
 ];
 for (const r of rows) r.ratio_to_plain = r.ns_per_hit / plain;
