@@ -204,32 +204,10 @@ HANDLER static dwarf_expr_status run_location(machine *m, const cond_location *l
     return dwarf_expr_eval(m->p->pool + loc->expr, loc->expr_len, &env, out, NULL, 0);
 }
 
-/* Copies bytes [0, n) of one piece's object into dst; returns how many it provided. */
-HANDLER static int copy_piece(machine *m, const location_piece *piece, uint8_t *dst, size_t n,
-                              size_t *copied)
+/* read_bytes in the shape location_piece_copy takes. */
+HANDLER static int read_for_piece(void *ctx, uint64_t addr, void *dst, size_t n)
 {
-    uint64_t word;
-    *copied = 0;
-    switch (piece->kind) {
-    case LOCATION_MEMORY:
-        if (read_bytes(m, piece->address, dst, n) != 0)
-            return -1;
-        *copied = n;
-        return 0;
-    case LOCATION_REGISTER:
-    case LOCATION_VALUE:
-        word = piece->kind == LOCATION_VALUE ? piece->value : m->regs->reg[piece->regno];
-        *copied = n < 8 ? n : 8;
-        for (size_t i = 0; i < *copied; i++)
-            dst[i] = (uint8_t)(word >> (8 * i));
-        return 0;
-    case LOCATION_IMPLICIT:
-        memcpy(dst, piece->bytes, n);
-        *copied = n;
-        return 0;
-    default:
-        return 0;
-    }
+    return read_bytes(ctx, addr, dst, n);
 }
 
 /* A variable whose location is not (wholly) memory: its bytes into its scratch object, as
@@ -256,7 +234,7 @@ HANDLER static int assemble(machine *m, unsigned index, const dwarf_location *wh
         const location_piece *piece = &where->pieces[i];
         size_t n = whole || piece->size > size - offset ? size - offset : (size_t)piece->size;
         size_t copied;
-        if (copy_piece(m, piece, s->bytes + offset, n, &copied) != 0)
+        if (location_piece_copy(piece, m->regs, s->bytes + offset, n, &copied, read_for_piece, m) != 0)
             return -1;
         s->have |= byte_mask(offset, copied);
         offset += n;

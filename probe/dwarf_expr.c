@@ -647,3 +647,31 @@ PODBUG_HANDLER_TEXT dwarf_expr_status dwarf_expr_eval(const uint8_t *ops, size_t
     }
     return st;
 }
+
+PODBUG_HANDLER_TEXT int location_piece_copy(const location_piece *piece, const frame_regs *regs, uint8_t *dst,
+                                            size_t n, size_t *copied, location_read_fn read, void *read_ctx)
+{
+    uint64_t word;
+    *copied = 0;
+    switch (piece->kind) {
+    case LOCATION_MEMORY:
+        if (read(read_ctx, piece->address, dst, n) != 0)
+            return -1;
+        *copied = n;
+        return 0;
+    case LOCATION_REGISTER:
+    case LOCATION_VALUE:
+        word = piece->kind == LOCATION_VALUE ? piece->value : regs->reg[piece->regno];
+        *copied = n < 8 ? n : 8;
+        for (size_t i = 0; i < *copied; i++)
+            dst[i] = (uint8_t)(word >> (8 * i));
+        return 0;
+    case LOCATION_IMPLICIT:
+        for (size_t i = 0; i < n; i++)
+            dst[i] = piece->bytes[i];
+        *copied = n;
+        return 0;
+    default:
+        return 0;
+    }
+}

@@ -58,4 +58,13 @@ typedef enum {
 dwarf_expr_status dwarf_expr_eval(const uint8_t *ops, size_t len, const dwarf_expr_env *env,
                                   dwarf_location *out, char *reason, size_t reason_len);
 
+/* Reads n bytes at addr for location_piece_copy; returns 0, or -1 when they cannot be read. */
+typedef int (*location_read_fn)(void *ctx, uint64_t addr, void *dst, size_t n);
+
+/* Copies bytes [0, n) of one piece's object into dst (registers and values little-endian, at most
+ * 8 bytes); *copied says how many the piece provided (0 for an unavailable piece). Returns 0, or -1
+ * when its memory cannot be read. Async-signal-safe when read is. */
+int location_piece_copy(const location_piece *piece, const frame_regs *regs, uint8_t *dst, size_t n,
+                        size_t *copied, location_read_fn read, void *read_ctx);
+
 #endif

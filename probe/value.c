@@ -146,31 +146,9 @@ static uint64_t needed_bytes(const dtype *t, uint64_t base, int nesting)
     return byte_mask(base, size);
 }
 
-/* Copies bytes [0, n) of a piece's object into dst; returns how many it could provide. */
-static int copy_piece(const location_piece *p, const frame_regs *regs, uint8_t *dst, size_t n,
-                      size_t *copied)
+static int safe_read_for_piece(void *ctx, uint64_t addr, void *dst, size_t n)
 {
-    uint8_t word[8];
-    *copied = 0;
-    switch (p->kind) {
-    case LOCATION_MEMORY:
-        if (safe_mem_read((uintptr_t)p->address, dst, n) != 0)
-            return -1;
-        *copied = n;
-        return 0;
-    case LOCATION_REGISTER:
-    case LOCATION_VALUE:
-        store_le(word, p->kind == LOCATION_VALUE ? p->value : regs->reg[p->regno], 8);
-        *copied = n < 8 ? n : 8;
-        memcpy(dst, word, *copied);
-        return 0;
-    case LOCATION_IMPLICIT:
-        memcpy(dst, p->bytes, n);
-        *copied = n;
-        return 0;
-    default:
-        return 0;
-    }
+    return safe_mem_read((uintptr_t)addr, dst, n);
 }
 
 /* A value described by DW_OP_piece: read every piece now into an rvalue. */
@@ -185,7 +163,7 @@ static int assemble_pieces(const value_frame *f, const dvar *var, const dwarf_lo
     for (size_t i = 0; i < loc->n_pieces && offset < size; offset += loc->pieces[i++].size) {
         const location_piece *p = &loc->pieces[i];
         size_t n = (size_t)(p->size < size - offset ? p->size : size - offset), copied;
-        if (copy_piece(p, f->regs, out->bytes + offset, n, &copied) != 0)
+        if (location_piece_copy(p, f->regs, out->bytes + offset, n, &copied, safe_read_for_piece, NULL) != 0)
             return value_fail(err, err_len, "cannot evaluate the location of '%s': cannot read "
                               "memory at 0x%" PRIx64, var->name, p->address);
         have |= byte_mask(offset, copied);

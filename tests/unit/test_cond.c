@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cond.h"
+#include "fixture_lib.h"
 #include "debuginfo.h"
 #include "expr.h"
 #include "frame_capture.h"
@@ -31,63 +32,18 @@
 
 /* ---- the fixture library ---- */
 
-typedef struct fixture {
-    const char *name;     /* its directory, so that each build has its own source path */
-    const char *compile;
-    char dir[TEXT_MAX];
-    char source[TEXT_MAX + 32];
-    char library[TEXT_MAX + 32];
-    void *handle;
-} fixture;
-
 static fixture o0 = { .name = "o0", .compile = "cc -g -O0" };
 static fixture o2 = { .name = "o2", .compile = "cc -g -O2" };
-static char fixture_root[256];
-
-/* The fixture source next to this file, found through this test's own line table. */
-static void fixture_source_path(char *out, size_t len)
-{
-    sym_index *idx = sym_index_create();
-    cr_assert_not_null(idx);
-    sym_info info;
-    cr_assert(sym_lookup(idx, (uintptr_t)fixture_source_path, false, &info) && info.file);
-    const char *slash = strrchr(info.file, '/');
-    snprintf(out, len, "%.*s/cond_fixture.c", (int)(slash - info.file), info.file);
-    sym_index_destroy(idx);
-}
 
 static void build(fixture *f)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(fixture_root, sizeof fixture_root, "%s/podbug-cond-XXXXXX", tmp ? tmp : "/tmp");
-    cr_assert_not_null(mkdtemp(fixture_root), "mkdtemp %s", fixture_root);
-    char original[TEXT_MAX], command[8 * TEXT_MAX];
-    fixture_source_path(original, sizeof original);
-    snprintf(f->dir, sizeof f->dir, "%s/%s", fixture_root, f->name);
-    snprintf(f->source, sizeof f->source, "%s/cond_fixture.c", f->dir);
-    snprintf(f->library, sizeof f->library, "%s/libcondfixture.so", f->dir);
-    cr_assert_eq(mkdir(f->dir, 0700), 0, "mkdir %s", f->dir);
-    snprintf(command, sizeof command, "cp '%s' '%s' && %s -shared -fPIC -o '%s' '%s'", original,
-             f->source, f->compile, f->library, f->source);
-    cr_assert_eq(system(command), 0, "fixture build failed: %s", command);
-    f->handle = dlopen(f->library, RTLD_NOW | RTLD_LOCAL);
-    cr_assert_not_null(f->handle, "dlopen: %s", dlerror());
-}
-
-static void remove_fixture(fixture *f)
-{
-    if (f->dir[0]) {
-        unlink(f->library);
-        unlink(f->source);
-        rmdir(f->dir);
-        rmdir(fixture_root);
-    }
+    fixture_build(f, "cond_fixture.c", "libcondfixture.so");
 }
 
 static void build_o0(void) { build(&o0); }
 static void build_o2(void) { build(&o2); }
-static void remove_o0(void) { remove_fixture(&o0); }
-static void remove_o2(void) { remove_fixture(&o2); }
+static void remove_o0(void) { fixture_remove(&o0); }
+static void remove_o2(void) { fixture_remove(&o2); }
 
 /* The breakpoint address of the line tagged MARK:check. */
 static uintptr_t check_site(sym_index *idx, const fixture *f)

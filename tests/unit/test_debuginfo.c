@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 
 #include "debuginfo.h"
+#include "fixture_lib.h"
 #include "symbols.h"
 
 #include <dlfcn.h>
@@ -18,83 +19,21 @@
 
 /* ---- fixture libraries ---- */
 
-typedef struct fixture {
-    const char *name;     /* directory, so that every build has its own source path */
-    const char *compile;  /* compiler and flags */
-    char dir[512];
-    char source[600];
-    char library[600];
-    void *handle;
-} fixture;
-
 static fixture gcc_o0 = { .name = "o0", .compile = "cc -g -O0" };
 static fixture gcc_o2 = { .name = "o2", .compile = "cc -g -O2" };
 static fixture gcc_o2_dwarf4 = { .name = "o2-dwarf4", .compile = "cc -gdwarf-4 -O2" };
 static fixture clang_o0 = { .name = "clang", .compile = "clang -g -O0" };
 static fixture *const fixtures[] = { &gcc_o0, &gcc_o2, &gcc_o2_dwarf4, &clang_o0 };
 
-static char fixture_root[256];
-
-/* The fixture source next to this file, found through this test's own line table. */
-static void fixture_source_path(char *out, size_t len)
-{
-    sym_index *idx = sym_index_create();
-    cr_assert_not_null(idx);
-    sym_info info;
-    cr_assert(sym_lookup(idx, (uintptr_t)fixture_source_path, false, &info) && info.file);
-    const char *slash = strrchr(info.file, '/');
-    snprintf(out, len, "%.*s/debuginfo_fixture.c", (int)(slash - info.file), info.file);
-    sym_index_destroy(idx);
-}
-
-static void copy_file(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "r"), *out = fopen(to, "w");
-    cr_assert(in && out, "cannot copy %s to %s", from, to);
-    char buf[4096];
-    for (size_t n; (n = fread(buf, 1, sizeof buf, in)) > 0;)
-        cr_assert_eq(fwrite(buf, 1, n, out), n);
-    fclose(in);
-    fclose(out);
-}
-
 static void build(fixture *f)
 {
-    if (!fixture_root[0]) {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(fixture_root, sizeof fixture_root, "%s/podbug-debuginfo-XXXXXX",
-                 tmp ? tmp : "/tmp");
-        cr_assert_not_null(mkdtemp(fixture_root), "mkdtemp %s", fixture_root);
-    }
-    char original[512];
-    fixture_source_path(original, sizeof original);
-    snprintf(f->dir, sizeof f->dir, "%s/%s", fixture_root, f->name);
-    snprintf(f->source, sizeof f->source, "%s/debuginfo_fixture.c", f->dir);
-    snprintf(f->library, sizeof f->library, "%s/libfixture.so", f->dir);
-    cr_assert_eq(mkdir(f->dir, 0700), 0, "mkdir %s", f->dir);
-    copy_file(original, f->source);
-    char command[2048];
-    snprintf(command, sizeof command, "%s -shared -fPIC -o '%s' '%s'", f->compile, f->library,
-             f->source);
-    cr_assert_eq(system(command), 0, "fixture build failed: %s", command);
-    f->handle = dlopen(f->library, RTLD_NOW | RTLD_LOCAL);
-    cr_assert_not_null(f->handle, "dlopen: %s", dlerror());
+    fixture_build(f, "debuginfo_fixture.c", "libfixture.so");
 }
 
 static void remove_fixtures(void)
 {
-    for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
-        fixture *f = fixtures[i];
-        if (f->handle)
-            dlclose(f->handle);
-        if (f->dir[0]) {
-            unlink(f->library);
-            unlink(f->source);
-            rmdir(f->dir);
-        }
-    }
-    if (fixture_root[0])
-        rmdir(fixture_root);
+    for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++)
+        fixture_remove(fixtures[i]);
 }
 
 static void build_gcc_o0(void) { build(&gcc_o0); }
