@@ -118,8 +118,7 @@ static void send_heartbeat(lws_sorted_usec_list_t *sul)
             cJSON *body = cJSON_CreateObject();
             cJSON_AddNumberToObject(body, "time_ms", (double)now_ms());
             agent_send(probe_envelope_encode(PMSG_HEARTBEAT, 0, body));
-            server_requests_report_condition_errors();
-            server_requests_report_logpoints();
+            server_requests_report_events();
         }
     }
     lws_sul_schedule(context, 0, &heartbeat_timer, send_heartbeat, HEARTBEAT_MS * LWS_US_PER_MS);

@@ -17,8 +17,9 @@
  * by COND_MAX_STEPS and read memory with system calls), so the wait ends. Everything is freed at
  * once after the wait: no retire list.
  *
- * Counts. Hit and error counts belong to the breakpoint, not the address (a line at -O2 has
- * several addresses): each slot points to its breakpoint's `bp_stats` record. */
+ * Counts and budgets. Hit and error counts, rate limits and the CPU budget belong to the
+ * breakpoint, not the address (a line at -O2 has several addresses): each slot points to its
+ * breakpoint's `bp_stats` record. */
 #include "bp_conditions.h"
 
 #include <ctype.h>
@@ -29,9 +30,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "frame_capture.h"
+#include "probe_msg.h"
+#include "rate_limit.h"
 #include "signal_interpose.h"
+#include "snapshot_capture.h"
 #include "trap.h"
 
 #define ADDRESS_TABLE_BITS 13
@@ -40,26 +43,39 @@
 
 _Static_assert(ADDRESS_TABLE_SIZE >= 2 * TRAP_MAX_SITES, "address table must stay half empty");
 
+/* The CPU budget's burst: this much wall time of allowance (2 s at the budget's rate). */
+#define CPU_BURST_NS (2 * RATE_SECOND_NS)
+
 /* One breakpoint's counts, shared by all its addresses. Agent-only fields are touched by the
  * agent alone; the handler writes the error fields once, then raises error_recorded. */
 typedef struct bp_stats {
     int64_t bp_id;                  /* agent only: 0 = free */
     unsigned refs;                  /* agent only: addresses registered */
     bool reported;                  /* agent only: its error was taken */
+    bool off_reported;              /* agent only: its switch-off was taken */
+    bp_action action;               /* set by the agent before the first publication */
+    bp_budget budget;
     atomic_uint_fast64_t hits;      /* hits whose condition was true */
     atomic_uint_fast64_t errors;    /* evaluations that failed */
     const char *first_message;      /* written by the handler that saw errors go 0 -> 1 */
     uint64_t first_address;
     atomic_bool error_recorded;     /* release: first_message and first_address are set */
-    logpoint_rate rate;             /* a logpoint's records per second */
-    atomic_uint_fast64_t dropped;   /* a logpoint's records lost (rate limit, full ring) */
+    rate_limit rate;                /* lines or snapshots per second */
+    rate_limit bytes_rate;          /* their bytes per second */
+    atomic_uint_fast64_t dropped;   /* lines or snapshots lost (rate limits, full ring or pool) */
+    rate_limit cpu;                 /* condition CPU: allowance spent at 100 / cpu_percent per ns */
+    atomic_uint_fast64_t cpu_ns;    /* condition CPU in all */
+    atomic_uint_fast64_t evaluations;
+    atomic_bool switched_off;       /* overran the CPU budget: skipped from then on */
 } bp_stats;
 
 typedef struct bp_slot {
     int64_t bp_id;
+    bp_action action;
     cond_program *program;          /* NULL: no condition */
     hit_condition hit;
-    logpoint_site *log;             /* NULL: the breakpoint stops; else it logs and runs on */
+    logpoint_site *log;             /* BP_LOG */
+    snapshot_plan *snapshot;        /* BP_SNAPSHOT */
     bp_stats *stats;
 } bp_slot;
 
@@ -81,7 +97,7 @@ static address_entry addresses[ADDRESS_TABLE_SIZE];
 static bp_stats stats_table[MAX_BREAKPOINTS];
 static atomic_uint reader_epoch;
 static atomic_uint_fast64_t readers[2];
-static atomic_uint_fast64_t first_errors;
+static atomic_uint_fast64_t news;
 
 /* ---- handler side: no allocation, no locks, no I/O -------------------------------------- */
 
@@ -124,7 +140,18 @@ PODBUG_HANDLER_TEXT static void record_error(bp_stats *stats, const cond_error *
     stats->first_message = err->message ? err->message : "the condition failed";
     stats->first_address = err->address;
     atomic_store_explicit(&stats->error_recorded, true, memory_order_release);
-    atomic_fetch_add(&first_errors, 1);
+    atomic_fetch_add(&news, 1);
+}
+
+/* Charges one evaluation's time to the CPU budget; the first overrun switches the breakpoint off. */
+PODBUG_HANDLER_TEXT static void charge_cpu(bp_stats *stats, uint64_t now_ns, uint64_t spent_ns)
+{
+    atomic_fetch_add_explicit(&stats->cpu_ns, spent_ns, memory_order_relaxed);
+    atomic_fetch_add_explicit(&stats->evaluations, 1, memory_order_relaxed);
+    uint64_t allowance = spent_ns * 100u / stats->budget.cpu_percent;
+    if (!rate_limit_charge(&stats->cpu, now_ns, allowance, CPU_BURST_NS) &&
+        !atomic_exchange(&stats->switched_off, true))
+        atomic_fetch_add(&news, 1);
 }
 
 /* True when the slot's condition holds (no condition: always); an error counts as false. */
@@ -133,7 +160,10 @@ PODBUG_HANDLER_TEXT static bool condition_holds(const bp_slot *slot, const frame
     if (!slot->program)
         return true;
     cond_error err = { NULL, 0 };
+    uint64_t start = rate_now_ns();
     cond_result r = cond_eval(slot->program, regs, &err);
+    uint64_t end = rate_now_ns();
+    charge_cpu(slot->stats, end, end - start);
     if (r == COND_ERROR)
         record_error(slot->stats, &err);
     return r == COND_TRUE;
@@ -142,12 +172,28 @@ PODBUG_HANDLER_TEXT static bool condition_holds(const bp_slot *slot, const frame
 /* Captures a logpoint's values unless its rate limit or the full ring drops the record. */
 PODBUG_HANDLER_TEXT static void log_hit(const bp_slot *slot, const frame_regs *regs)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-    if (!logpoint_rate_admit(&slot->stats->rate, now_ns) ||
+    bp_stats *stats = slot->stats;
+    if (!rate_limit_admit(&stats->rate, rate_now_ns(), rate_cost_ns(1, stats->budget.per_second),
+                          RATE_SECOND_NS) ||
         !logpoint_capture(slot->log, slot->bp_id, regs))
-        atomic_fetch_add(&slot->stats->dropped, 1);
+        atomic_fetch_add(&stats->dropped, 1);
+}
+
+/* Captures a snapshot unless its rate limits or a full pool drop it; its bytes are charged after. */
+PODBUG_HANDLER_TEXT static void snapshot_hit(const bp_slot *slot, ucontext_t *uc)
+{
+    bp_stats *stats = slot->stats;
+    uint64_t now = rate_now_ns();
+    long bytes = -1;
+    if (rate_limit_open(&stats->bytes_rate, now, RATE_SECOND_NS) &&
+        rate_limit_admit(&stats->rate, now, rate_cost_ns(1, stats->budget.per_second), RATE_SECOND_NS))
+        bytes = snapshot_capture(slot->snapshot, slot->bp_id, uc);
+    if (bytes < 0) {
+        atomic_fetch_add(&stats->dropped, 1);
+        return;
+    }
+    rate_limit_charge(&stats->bytes_rate, now,
+                      rate_cost_ns((uint64_t)bytes, stats->budget.bytes_per_second), RATE_SECOND_NS);
 }
 
 PODBUG_HANDLER_TEXT size_t bp_conditions_filter(uintptr_t addr, ucontext_t *uc, int64_t *ids, size_t max)
@@ -162,24 +208,29 @@ PODBUG_HANDLER_TEXT size_t bp_conditions_filter(uintptr_t addr, ucontext_t *uc, 
             frame_capture_top(uc, &regs, set->needs_cfa);
         for (size_t i = 0; i < set->n; i++) {
             const bp_slot *slot = &set->slots[i];
-            if (!condition_holds(slot, &regs))
+            if (atomic_load_explicit(&slot->stats->switched_off, memory_order_relaxed) ||
+                !condition_holds(slot, &regs))
                 continue;
             uint64_t count = atomic_fetch_add(&slot->stats->hits, 1) + 1;
             if (!hit_condition_holds(slot->hit, count))
                 continue;
-            if (slot->log)
-                log_hit(slot, &regs);
-            else if (n < max)
-                ids[n++] = slot->bp_id;
+            switch (slot->action) {
+            case BP_LOG: log_hit(slot, &regs); break;
+            case BP_SNAPSHOT: snapshot_hit(slot, uc); break;
+            case BP_STOP:
+                if (n < max)
+                    ids[n++] = slot->bp_id;
+                break;
+            }
         }
     }
     atomic_fetch_sub(&readers[epoch], 1);
     return n;
 }
 
-PODBUG_HANDLER_TEXT uint64_t bp_conditions_first_errors(void)
+PODBUG_HANDLER_TEXT uint64_t bp_conditions_news(void)
 {
-    return atomic_load_explicit(&first_errors, memory_order_acquire);
+    return atomic_load_explicit(&news, memory_order_acquire);
 }
 
 /* ---- hit conditions --------------------------------------------------------------------- */
@@ -278,8 +329,8 @@ static bp_stats *find_stats(int64_t bp_id)
     return NULL;
 }
 
-/* The record of bp_id, claimed and zeroed when it has none yet. */
-static bp_stats *claim_stats(int64_t bp_id)
+/* The record of bp_id, claimed and zeroed (with f's action and budget) when it has none yet. */
+static bp_stats *claim_stats(int64_t bp_id, const bp_filter *f)
 {
     bp_stats *s = find_stats(bp_id);
     if (s)
@@ -289,14 +340,21 @@ static bp_stats *claim_stats(int64_t bp_id)
         return NULL;
     s->bp_id = bp_id;
     s->refs = 0;
-    s->reported = false;
+    s->reported = s->off_reported = false;
+    s->action = f->action;
+    s->budget = f->budget;
     atomic_store(&s->hits, 0);
     atomic_store(&s->errors, 0);
     s->first_message = NULL;
     s->first_address = 0;
     atomic_store(&s->error_recorded, false);
     atomic_store(&s->rate.due_ns, 0);
+    atomic_store(&s->bytes_rate.due_ns, 0);
     atomic_store(&s->dropped, 0);
+    atomic_store(&s->cpu.due_ns, 0);
+    atomic_store(&s->cpu_ns, 0);
+    atomic_store(&s->evaluations, 0);
+    atomic_store(&s->switched_off, false);
     return s;
 }
 
@@ -332,30 +390,48 @@ static void publish(address_entry *e, address_set *next)
     free((void *)old);
 }
 
-int bp_conditions_add(uintptr_t addr, int64_t bp_id, cond_program *program, hit_condition hit)
+bp_budget bp_budget_default(bp_action action)
 {
-    return bp_conditions_add_logpoint(addr, bp_id, program, hit, NULL);
+    bool snapshot = action == BP_SNAPSHOT;
+    return (bp_budget){
+        .per_second = snapshot ? PROBE_DEFAULT_SNAPSHOTS_PER_SECOND : PROBE_DEFAULT_LOG_PER_SECOND,
+        .bytes_per_second = snapshot ? PROBE_DEFAULT_SNAPSHOT_BYTES_PER_SECOND
+                                     : PROBE_DEFAULT_LOG_BYTES_PER_SECOND,
+        .cpu_percent = PROBE_DEFAULT_CPU_PERCENT,
+    };
 }
 
-int bp_conditions_add_logpoint(uintptr_t addr, int64_t bp_id, cond_program *program,
-                               hit_condition hit, logpoint_site *log)
+int bp_conditions_add(uintptr_t addr, int64_t bp_id, cond_program *program, hit_condition hit)
+{
+    bp_filter f = { .action = BP_STOP, .program = program, .hit = hit,
+                    .budget = bp_budget_default(BP_STOP) };
+    return bp_conditions_register(addr, bp_id, &f);
+}
+
+static void free_filter_parts(cond_program *program, logpoint_site *log, snapshot_plan *snapshot)
+{
+    cond_free(program);
+    logpoint_site_free(log);
+    snapshot_plan_free(snapshot);
+}
+
+int bp_conditions_register(uintptr_t addr, int64_t bp_id, const bp_filter *f)
 {
     address_entry *e = entry_for(addr, true);
     const address_set *old = e ? atomic_load_explicit(&e->set, memory_order_relaxed) : NULL;
     address_set *next = NULL;
     bp_stats *stats = NULL;
     if (!e || (old && old->n == BP_CONDITIONS_MAX_PER_ADDRESS) ||
-        !(next = calloc(1, sizeof *next)) || !(stats = claim_stats(bp_id))) {
+        !(next = calloc(1, sizeof *next)) || !(stats = claim_stats(bp_id, f))) {
         free(next);
-        cond_free(program);
-        logpoint_site_free(log);
+        free_filter_parts(f->program, f->log, f->snapshot);
         return -1;
     }
     if (old)
         *next = *old;
     next->address = addr;
     stats->refs++;
-    next->slots[next->n++] = (bp_slot){ bp_id, program, hit, log, stats };
+    next->slots[next->n++] = (bp_slot){ bp_id, f->action, f->program, f->hit, f->log, f->snapshot, stats };
     derive_needs(next);
     publish(e, next);
     return 0;
@@ -390,8 +466,7 @@ void bp_conditions_remove(uintptr_t addr, int64_t bp_id)
     }
     publish(e, next);
     for (size_t i = 0; i < n_removed; i++) {
-        cond_free(removed[i].program);
-        logpoint_site_free(removed[i].log);
+        free_filter_parts(removed[i].program, removed[i].log, removed[i].snapshot);
         release_stats(removed[i].stats);
     }
 }
@@ -427,15 +502,46 @@ uint64_t bp_conditions_take_dropped(int64_t bp_id)
     return s ? atomic_exchange(&s->dropped, 0) : 0;
 }
 
-bool bp_conditions_take_any_dropped(int64_t *bp_id, uint64_t *dropped)
+bool bp_conditions_take_any_dropped(bp_action action, int64_t *bp_id, uint64_t *dropped)
 {
     for (size_t i = 0; i < MAX_BREAKPOINTS; i++) {
         bp_stats *s = &stats_table[i];
-        if (s->bp_id == 0 || atomic_load(&s->dropped) == 0)
+        if (s->bp_id == 0 || s->action != action || atomic_load(&s->dropped) == 0)
             continue;
         *bp_id = s->bp_id;
         *dropped = atomic_exchange(&s->dropped, 0);
         return true;
     }
+    return false;
+}
+
+bool bp_conditions_take_switched_off(int64_t *bp_id, char *why, size_t why_len)
+{
+    for (size_t i = 0; i < MAX_BREAKPOINTS; i++) {
+        bp_stats *s = &stats_table[i];
+        if (s->bp_id == 0 || s->off_reported || !atomic_load(&s->switched_off))
+            continue;
+        s->off_reported = true;
+        *bp_id = s->bp_id;
+        uint64_t cpu_ns = atomic_load(&s->cpu_ns), evaluations = atomic_load(&s->evaluations);
+        snprintf(why, why_len,
+                 "its condition used %.1f ms of CPU in %" PRIu64 " evaluations (%.1f us each), over "
+                 "its budget of %" PRIu32 "%% of a core",
+                 (double)cpu_ns / 1e6, evaluations,
+                 evaluations ? (double)cpu_ns / 1e3 / (double)evaluations : 0.0, s->budget.cpu_percent);
+        return true;
+    }
+    return false;
+}
+
+bool bp_conditions_admit_log_bytes(int64_t bp_id, size_t bytes)
+{
+    bp_stats *s = bp_id ? find_stats(bp_id) : NULL;
+    if (!s)
+        return true;
+    if (rate_limit_admit(&s->bytes_rate, rate_now_ns(),
+                         rate_cost_ns(bytes, s->budget.bytes_per_second), RATE_SECOND_NS))
+        return true;
+    atomic_fetch_add(&s->dropped, 1);
     return false;
 }

@@ -2,7 +2,8 @@
  * addresses (-O2 copies); the breakpoint is verified when at least one of them is armed. Its
  * condition is compiled for every address before anything is armed (one that does not compile
  * arms nothing), and registered with the hit filter before the int3 goes in. A logpoint's message
- * is compiled the same way, per address, into a logpoint site. */
+ * is compiled the same way, per address, into a logpoint site, and a snapshot breakpoint's
+ * capture plan likewise. Budgets left 0 in the spec take their defaults here. */
 #include "bp_registry.h"
 
 #include <ctype.h>
@@ -13,6 +14,7 @@
 #include "bp_conditions.h"
 #include "cond.h"
 #include "log.h"
+#include "snapshot_capture.h"
 #include "trap.h"
 
 #define MAX_LOCATIONS 16
@@ -24,7 +26,9 @@ typedef struct registered_bp {
     int line;
     char *condition;          /* NULL when none */
     char *hit_condition;      /* NULL when none */
-    char *log_message;        /* NULL: stops; else a logpoint */
+    char *log_message;        /* NULL: stops or snapshots; else a logpoint */
+    bp_action action;
+    probe_bp_budget budget;   /* as the server sent it (0 = default) */
     uintptr_t addresses[MAX_LOCATIONS];
     size_t n_addresses;
     probe_bp_state state;     /* what was reported for it */
@@ -83,42 +87,103 @@ static bool same_text(const char *a, const char *b)
     return a == b || (a && b && strcmp(a, b) == 0);
 }
 
+static bp_action action_of(const probe_bp_spec *spec)
+{
+    if (text_or_null(spec->log_message))
+        return BP_LOG;
+    return spec->mode && strcmp(spec->mode, "snapshot") == 0 ? BP_SNAPSHOT : BP_STOP;
+}
+
 static bool same_spec(const registered_bp *b, const probe_bp_spec *spec)
 {
     return b->line == spec->line && strcmp(b->source, spec->source) == 0 &&
            same_text(b->condition, spec->condition) && same_text(b->hit_condition, spec->hit_condition) &&
-           same_text(b->log_message, spec->log_message);
+           same_text(b->log_message, spec->log_message) && b->action == action_of(spec) &&
+           memcmp(&b->budget, &spec->budget, sizeof b->budget) == 0;
 }
 
-/* Compiles the condition and the log message for every address (programs[i] and sites[i] stay
- * NULL without them). Returns 0, or -1 with err (the compiler's message) and nothing left
- * allocated. */
-static int compile_for_addresses(sym_index *symbols, const registered_bp *b, const sym_location *found,
-                                 size_t n, cond_program **programs, logpoint_site **sites, char *err,
-                                 size_t err_len)
+/* A spec's budget field, or its default when the server left it 0. */
+static uint32_t or_default(int value, uint32_t fallback)
 {
+    return value > 0 ? (uint32_t)value : fallback;
+}
+
+/* What the registry needs of a breakpoint's budgets. */
+typedef struct resolved_budget {
+    bp_budget filter;
+    snapshot_limits snapshot;
+    unsigned condition_steps;
+} resolved_budget;
+
+static resolved_budget resolve_budget(const registered_bp *b)
+{
+    bp_budget d = bp_budget_default(b->action);
+    const probe_bp_budget *in = &b->budget;
+    return (resolved_budget){
+        .filter = {
+            .per_second = or_default(in->per_second, d.per_second),
+            .bytes_per_second = or_default(in->bytes_per_second, d.bytes_per_second),
+            .cpu_percent = or_default(in->cpu_percent, d.cpu_percent),
+        },
+        .snapshot = {
+            .max_frames = or_default(in->max_frames, PROBE_DEFAULT_MAX_FRAMES),
+            .max_depth = in->max_depth >= 0 ? (uint32_t)in->max_depth : PROBE_DEFAULT_MAX_DEPTH,
+            .max_bytes = or_default(in->max_bytes, PROBE_DEFAULT_MAX_BYTES),
+        },
+        .condition_steps = or_default(in->condition_steps, PROBE_DEFAULT_CONDITION_STEPS),
+    };
+}
+
+static void free_filter(bp_filter *f)
+{
+    cond_free(f->program);
+    logpoint_site_free(f->log);
+    snapshot_plan_free(f->snapshot);
+}
+
+/* Compiles the condition, the log message or the snapshot plan for one address into f. Returns
+ * 0, or -1 with err (the compiler's message) and nothing left allocated. */
+static int compile_filter(sym_index *symbols, const registered_bp *b, const resolved_budget *budget,
+                          hit_condition hit, uintptr_t pc, bp_filter *f, char *err, size_t err_len)
+{
+    *f = (bp_filter){ .action = b->action, .hit = hit, .budget = budget->filter };
+    if (b->condition) {
+        if (!(f->program = cond_compile(symbols, pc, b->condition, err, err_len)))
+            return -1;
+        cond_set_step_limit(f->program, budget->condition_steps);
+    }
+    if ((b->action == BP_LOG &&
+         !(f->log = logpoint_site_compile(symbols, pc, b->log_message, err, err_len))) ||
+        (b->action == BP_SNAPSHOT &&
+         !(f->snapshot = snapshot_plan_compile(symbols, pc, &budget->snapshot, err, err_len)))) {
+        free_filter(f);
+        return -1;
+    }
+    return 0;
+}
+
+/* Compiles a filter for every address. Returns 0, or -1 with err and nothing left allocated. */
+static int compile_for_addresses(sym_index *symbols, const registered_bp *b, const sym_location *found,
+                                 size_t n, hit_condition hit, bp_filter *filters, char *err, size_t err_len)
+{
+    resolved_budget budget = resolve_budget(b);
+    if (b->action == BP_SNAPSHOT && snapshot_pool_init(err, err_len) != 0)
+        return -1;
     for (size_t i = 0; i < n; i++) {
-        programs[i] = NULL;
-        sites[i] = NULL;
-        uintptr_t pc = found[i].address;
-        if ((b->condition && !(programs[i] = cond_compile(symbols, pc, b->condition, err, err_len))) ||
-            (b->log_message && !(sites[i] = logpoint_site_compile(symbols, pc, b->log_message, err, err_len)))) {
-            for (size_t k = 0; k <= i; k++) {
-                cond_free(programs[k]);
-                logpoint_site_free(sites[k]);
-            }
+        if (compile_filter(symbols, b, &budget, hit, found[i].address, &filters[i], err, err_len) != 0) {
+            for (size_t k = 0; k < i; k++)
+                free_filter(&filters[k]);
             return -1;
         }
     }
     return 0;
 }
 
-/* Registers the breakpoint's filter at addr, then arms it. Takes program and site. Returns 0, or
- * -1 with err (nothing left registered). */
-static int arm_address(int64_t id, uintptr_t addr, cond_program *program, logpoint_site *site,
-                       hit_condition hit, char *err, size_t err_len)
+/* Registers the breakpoint's filter at addr, then arms it. Takes the filter's parts. Returns 0,
+ * or -1 with err (nothing left registered). */
+static int arm_address(int64_t id, uintptr_t addr, const bp_filter *filter, char *err, size_t err_len)
 {
-    if (bp_conditions_add_logpoint(addr, id, program, hit, site) != 0) {
+    if (bp_conditions_register(addr, id, filter) != 0) {
         snprintf(err, err_len, "too many breakpoints at 0x%lx (at most %d per address)",
                  (unsigned long)addr, BP_CONDITIONS_MAX_PER_ADDRESS);
         return -1;
@@ -134,19 +199,17 @@ static int arm_address(int64_t id, uintptr_t addr, cond_program *program, logpoi
 static void arm_addresses(sym_index *symbols, registered_bp *b, char *err, size_t err_len)
 {
     sym_location found[MAX_LOCATIONS];
-    cond_program *programs[MAX_LOCATIONS];
-    logpoint_site *sites[MAX_LOCATIONS];
+    bp_filter filters[MAX_LOCATIONS];
     hit_condition hit;
     sym_index_refresh(symbols);
     size_t n = sym_resolve_line(symbols, b->source, b->line, found, MAX_LOCATIONS, err, err_len);
     if (n == 0 || hit_condition_parse(b->hit_condition, &hit, err, err_len) != 0 ||
-        compile_for_addresses(symbols, b, found, n, programs, sites, err, err_len) != 0)
+        compile_for_addresses(symbols, b, found, n, hit, filters, err, err_len) != 0)
         return;
     probe_location *locs = b->state.locations;
     for (size_t i = 0; i < n; i++) {
         char arm_err[256];
-        if (arm_address(b->id, found[i].address, programs[i], sites[i], hit, arm_err,
-                        sizeof arm_err) != 0) {
+        if (arm_address(b->id, found[i].address, &filters[i], arm_err, sizeof arm_err) != 0) {
             log_warn("breakpoint %lld at 0x%lx: %s", (long long)b->id,
                      (unsigned long)found[i].address, arm_err);
             snprintf(err, err_len, "%s", arm_err);
@@ -184,6 +247,8 @@ static registered_bp *arm(sym_index *symbols, const probe_bp_spec *spec)
     }
     b->id = spec->id;
     b->line = spec->line;
+    b->action = action_of(spec);
+    b->budget = spec->budget;
     b->state.id = spec->id;
     b->state.locations = locs;
 
@@ -256,5 +321,27 @@ void bp_registry_clear_all(void)
         registered_bp *b = registry;
         registry = b->next;
         release(b);
+    }
+}
+
+void bp_registry_switch_off(int64_t id, const char *why)
+{
+    for (registered_bp *b = registry; b; b = b->next) {
+        if (b->id != id)
+            continue;
+        for (size_t i = 0; i < b->n_addresses; i++) {
+            bp_conditions_remove(b->addresses[i], b->id);
+            trap_disarm(b->addresses[i]);
+        }
+        b->n_addresses = 0;
+        for (size_t i = 0; i < b->state.n_locations; i++) {
+            free(b->state.locations[i].function);
+            free(b->state.locations[i].file);
+        }
+        b->state.n_locations = 0;
+        b->state.verified = 0;
+        free(b->state.message);
+        b->state.message = strdup(why);
+        return;
     }
 }

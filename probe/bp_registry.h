@@ -15,6 +15,9 @@
 int bp_registry_set(sym_index *symbols, const probe_bp_set *set, probe_bp_result *out);
 /* Disarms and forgets the given ids (unknown ids are ignored). */
 void bp_registry_clear(const int64_t *ids, size_t n);
+/* Disarms breakpoint id but keeps it, unverified with message why, until the server sets it
+ * anew with a different spec or clears it (a breakpoint that overran its CPU budget). */
+void bp_registry_switch_off(int64_t id, const char *why);
 /* Disarms and forgets everything (server connection lost). */
 void bp_registry_clear_all(void);
 

@@ -11,7 +11,7 @@
 #include "debuginfo.h"
 #include "symbols.h"
 
-#define COND_MAX_STEPS 4096     /* instructions per evaluation; more is an error, never a hang */
+#define COND_MAX_STEPS 4096     /* instructions per evaluation by default; more is an error, never a hang */
 
 typedef struct cond_program cond_program;
 
@@ -22,6 +22,9 @@ cond_program *cond_compile(sym_index *symbols, uintptr_t pc, const char *text, c
 void cond_free(cond_program *p);
 /* True when evaluating needs the frame's CFA (DW_OP_call_frame_cfa / fbreg locations). */
 bool cond_needs_cfa(const cond_program *p);
+/* Sets the instructions one evaluation may run (a breakpoint's condition_steps budget); running
+ * out is the run-time error "step limit exceeded". */
+void cond_set_step_limit(cond_program *p, unsigned steps);
 /* Instructions in the program (for reporting and tests). */
 size_t cond_length(const cond_program *p);
 
@@ -43,6 +46,10 @@ cond_result cond_eval(const cond_program *p, const frame_regs *regs, cond_error 
  * and strings, not 'struct x'"). */
 cond_program *cond_compile_value(sym_index *symbols, uintptr_t pc, const char *text, char *err,
                                  size_t err_len);
+/* cond_compile_value with names resolved in scope_level of the inlined-call chain at pc (0, the
+ * innermost, is cond_compile_value's; debuginfo_scope_at lists the chain). */
+cond_program *cond_compile_value_in_scope(sym_index *symbols, uintptr_t pc, size_t scope_level,
+                                          const char *text, char *err, size_t err_len);
 /* The type of what a cond_compile_value program returns (a char array's is a char pointer);
  * NULL for a condition. Owned by the symbols, so it outlives the program. */
 const dtype *cond_value_type(const cond_program *p);

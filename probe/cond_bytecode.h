@@ -98,6 +98,7 @@ struct cond_program {
     size_t n_debug_addrs;
     bool needs_cfa;
     const dtype *value_type;  /* cond_compile_value: the type of the result; else NULL */
+    unsigned max_steps;       /* instructions per evaluation (COND_MAX_STEPS unless set) */
     /* building */
     size_t code_cap, pool_cap, debug_addrs_cap;
     size_t depth, max_depth;  /* stack depth after the last instruction, and its maximum */

@@ -28,6 +28,7 @@ typedef struct compiler {
     uintptr_t pc;
     dscope_chain chain;
     bool has_chain;
+    size_t scope_level;        /* the inlined-call scope whose names are visible (0: innermost) */
     literal_type *literal_types;
     char *err;
     size_t err_len;
@@ -473,14 +474,14 @@ static const dvar *find_named(const dvar *vars, size_t n, const char *name)
     return NULL;
 }
 
-/* The innermost scope's locals and parameters, the unit's statics and globals (those come with
- * `unit` set), then every module's. */
+/* The scope's locals and parameters (the innermost scope's unless compiling for an outer one),
+ * the unit's statics and globals (those come with `unit` set), then every module's. */
 static const dvar *find_variable(const compiler *c, const char *name, const dscope_chain **unit)
 {
     const dvar *var = NULL;
     *unit = c->has_chain ? &c->chain : NULL;
-    if (c->has_chain && c->chain.n_scopes) {
-        const dscope *scope = &c->chain.scopes[0];
+    if (c->has_chain && c->scope_level < c->chain.n_scopes) {
+        const dscope *scope = &c->chain.scopes[c->scope_level];
         var = find_named(scope->locals, scope->n_locals, name);
         if (!var)
             var = find_named(scope->params, scope->n_params, name);
@@ -931,12 +932,14 @@ static int compile_shown_value(compiler *c, const expr_node *e)
 
 typedef int (*compile_root)(compiler *c, const expr_node *e);
 
-static cond_program *compile_text(sym_index *symbols, uintptr_t pc, const char *text, char *err,
-                                  size_t err_len, const char *what, compile_root root)
+static cond_program *compile_text(sym_index *symbols, uintptr_t pc, size_t scope_level,
+                                  const char *text, char *err, size_t err_len, const char *what,
+                                  compile_root root)
 {
     if (err && err_len)
         err[0] = '\0';
-    compiler c = {.symbols = symbols, .pc = pc, .err = err, .err_len = err_len, .what = what};
+    compiler c = {.symbols = symbols, .pc = pc, .scope_level = scope_level, .err = err,
+                  .err_len = err_len, .what = what};
     if (!symbols || !text) {
         fail(&c, "no symbols to compile the %s against", what);
         return NULL;
@@ -964,11 +967,18 @@ static cond_program *compile_text(sym_index *symbols, uintptr_t pc, const char *
 cond_program *cond_compile(sym_index *symbols, uintptr_t pc, const char *text, char *err,
                            size_t err_len)
 {
-    return compile_text(symbols, pc, text, err, err_len, "condition", compile_condition);
+    return compile_text(symbols, pc, 0, text, err, err_len, "condition", compile_condition);
 }
 
 cond_program *cond_compile_value(sym_index *symbols, uintptr_t pc, const char *text, char *err,
                                  size_t err_len)
 {
-    return compile_text(symbols, pc, text, err, err_len, "expression", compile_shown_value);
+    return cond_compile_value_in_scope(symbols, pc, 0, text, err, err_len);
+}
+
+cond_program *cond_compile_value_in_scope(sym_index *symbols, uintptr_t pc, size_t scope_level,
+                                          const char *text, char *err, size_t err_len)
+{
+    return compile_text(symbols, pc, scope_level, text, err, err_len, "expression",
+                        compile_shown_value);
 }

@@ -47,8 +47,10 @@ static bool grow(void **array, size_t *cap, size_t need, size_t item)
 cond_program *cond_program_new(void)
 {
     cond_program *p = calloc(1, sizeof *p);
-    if (p)
-        cond_pool_add(p, "", 1); /* offset 0 is never a real entry */
+    if (!p)
+        return NULL;
+    p->max_steps = COND_MAX_STEPS;
+    cond_pool_add(p, "", 1); /* offset 0 is never a real entry */
     return p;
 }
 
@@ -152,4 +154,9 @@ const dtype *cond_value_type(const cond_program *p)
 size_t cond_length(const cond_program *p)
 {
     return p ? p->n_code : 0;
+}
+
+void cond_set_step_limit(cond_program *p, unsigned steps)
+{
+    p->max_steps = steps;
 }

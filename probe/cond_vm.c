@@ -564,7 +564,7 @@ HANDLER static int run(machine *m, uint64_t *result)
 {
     const cond_program *p = m->p;
     size_t pc = 0;
-    for (unsigned steps = 0; steps < COND_MAX_STEPS; steps++) {
+    for (unsigned steps = 0; steps < p->max_steps; steps++) {
         const cond_insn *insn = &p->code[pc++];
         uint64_t *end = m->stack + m->top;   /* end[-1] is the top */
         switch (insn->op) {

@@ -1,5 +1,5 @@
-/* Logpoints (see logpoints.h): template parsing and interning, per-address compilation, the rate
- * limit and the capture the signal handler runs, the record ring, and formatting in the agent.
+/* Logpoints (see logpoints.h): template parsing and interning, per-address compilation, the
+ * capture the signal handler runs, the record ring, and formatting in the agent.
  *
  * The ring is a bounded multi-producer, single-consumer queue: each cell carries a stamp, 2*round
  * when free for that round and 2*round + 1 when it holds that round's record. A producer claims
@@ -8,6 +8,7 @@
 #include "logpoints.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +23,6 @@
 #include "value_support.h"
 
 #define RING_MASK ((uint64_t)LOGPOINT_RING_SIZE - 1)
-#define RATE_INTERVAL_NS (UINT64_C(1000000000) / LOGPOINT_RATE_PER_SECOND)
-#define RATE_TOLERANCE_NS ((LOGPOINT_RATE_PER_SECOND - 1) * RATE_INTERVAL_NS)
 #define VALUE_TEXT_LEN 512
 
 _Static_assert((LOGPOINT_RING_SIZE & (LOGPOINT_RING_SIZE - 1)) == 0, "ring size: a power of two");
@@ -46,19 +45,6 @@ typedef struct interned_template {
 static interned_template *interned;
 
 /* ---- handler side ---------------------------------------------------------------------- */
-
-PODBUG_HANDLER_TEXT bool logpoint_rate_admit(logpoint_rate *rate, uint64_t now_ns)
-{
-    uint_fast64_t due = atomic_load_explicit(&rate->due_ns, memory_order_relaxed);
-    for (;;) {
-        uint64_t start = due > now_ns ? due : now_ns;
-        if (start - now_ns > RATE_TOLERANCE_NS)
-            return false;
-        if (atomic_compare_exchange_weak_explicit(&rate->due_ns, &due, start + RATE_INTERVAL_NS,
-                                                  memory_order_relaxed, memory_order_relaxed))
-            return true;
-    }
-}
 
 PODBUG_HANDLER_TEXT bool logpoint_ring_push(const logpoint_record *r)
 {

@@ -3,7 +3,6 @@
 #ifndef PODBUG_LOGPOINTS_H
 #define PODBUG_LOGPOINTS_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,7 +13,6 @@
 #define LOGPOINT_MAX_SEGMENTS 8     /* {expression}s in one message */
 #define LOGPOINT_STRING_MAX 128     /* bytes captured of a string */
 #define LOGPOINT_RING_SIZE 256      /* records waiting for the agent (a power of two) */
-#define LOGPOINT_RATE_PER_SECOND 100 /* records per logpoint per second, in bursts of as many */
 
 /* "order {o->id}: {{ok}}" is literals {"order ", ": {ok}"} around exprs {"o->id"}. */
 typedef struct logpoint_template {
@@ -65,12 +63,6 @@ typedef struct logpoint_record {
     size_t n_values;
     logpoint_value values[LOGPOINT_MAX_SEGMENTS];
 } logpoint_record;
-
-/* Rate limit of one logpoint (generic cell rate: the time at which the next record is due). */
-typedef struct logpoint_rate { atomic_uint_fast64_t due_ns; } logpoint_rate;
-
-/* Handler-safe: true when a record at now_ns keeps within LOGPOINT_RATE_PER_SECOND. */
-bool logpoint_rate_admit(logpoint_rate *rate, uint64_t now_ns);
 
 /* Handler: evaluates every segment of site on regs, queues the record and wakes the agent.
  * Returns false when the ring is full (the record is dropped). */

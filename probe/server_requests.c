@@ -4,9 +4,7 @@
  * Stacks, scopes, variables, evaluate and set_variable read the stopped threads' frames. */
 #include "server_requests.h"
 
-#include <ctype.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,17 +16,17 @@
 #include "log.h"
 #include "logpoints.h"
 #include "proc_info.h"
+#include "snapshot_report.h"
 #include "stopper.h"
 #include "thread_frames.h"
 #include "trap.h"
 #include "value_format.h"
 #include "var_refs.h"
+#include "variable_view.h"
 
 #define PROBE_VERSION "0.1.0"
 #define STOP_ALL_TIMEOUT_MS 500
 #define ERR_LEN 256
-#define VALUE_TEXT_LEN 2048
-#define TYPE_TEXT_LEN 256
 #define MAX_VARIABLES_PER_REPLY 2000  /* a page of a huge array; the IDE pages with start/count */
 
 static const probe_config *config;
@@ -153,30 +151,6 @@ static const struct scope_kind {
     { VAR_REF_REGISTERS, "Registers", "registers" },
 };
 
-static int clamp_count(size_t n)
-{
-    return n < INT_MAX ? (int)n : INT_MAX;
-}
-
-/* The DWARF variables a scope reference lists, in the frame's scope level. */
-static size_t scope_variables(const value_frame *vf, var_ref_kind kind, const dvar **vars)
-{
-    *vars = NULL;
-    const dscope_chain *chain = vf->chain;
-    if (!chain)
-        return 0;
-    const dscope *scope = &chain->scopes[vf->scope_level];
-    switch (kind) {
-    case VAR_REF_ARGUMENTS: *vars = scope->params; return scope->n_params;
-    case VAR_REF_LOCALS: *vars = scope->locals; return scope->n_locals;
-    case VAR_REF_GLOBALS: *vars = chain->globals; return chain->n_globals;
-    case VAR_REF_STATICS: *vars = chain->statics; return chain->n_statics;
-    case VAR_REF_REGISTERS:
-    case VAR_REF_VALUE: break;
-    }
-    return 0;
-}
-
 /* The value_frame a reference was made in; replies the error itself when it is gone. */
 static const var_ref *resolve_ref(int64_t id, int64_t request_id, value_frame *vf)
 {
@@ -195,60 +169,12 @@ static const var_ref *resolve_ref(int64_t id, int64_t request_id, value_frame *v
     return ref;
 }
 
-/* True when s needs no parentheses before a postfix operator: a name followed by members
- * (. and ->) and subscripts, e.g. "req->items[i + 1].name". */
-static bool is_postfix_expression(const char *s)
+/* When a shown value v has children, the reference that expands it (it keeps v's display name
+ * and the expression that yields it); no children counts when the table is full. */
+static void add_ref(const var_ref *origin, const value *v, const char *name,
+                    const char *evaluate_name, probe_variable *out)
 {
-    int depth = 0;
-    for (; *s; s++) {
-        if (*s == '[')
-            depth++;
-        else if (*s == ']')
-            depth--;
-        else if (depth == 0 && *s == '-' && s[1] == '>')
-            s++;
-        else if (depth == 0 && !(isalnum((unsigned char)*s) || *s == '_' || *s == '$' || *s == '.'))
-            return false;
-    }
-    return depth == 0;
-}
-
-/* The expression yielding child `child_name` of parent: "p.x", "a[3]", "*p", "(*p).x"; an
- * anonymous struct or union member is reached through its parent. "" when unknown or too long. */
-static void child_evaluate_name(const var_ref *parent, const char *child_name, char *out,
-                                size_t len)
-{
-    const char *p = parent->evaluate_name;
-    const dtype *st = dtype_strip(parent->value.type);
-    const char *open = is_postfix_expression(p) ? "" : "(";
-    const char *close = open[0] ? ")" : "";
-    int n;
-    if (!p[0] || !st)
-        n = snprintf(out, len, "%s", "");
-    else if (st->kind == DT_POINTER)
-        n = snprintf(out, len, "*%s%s%s", open, p, close);
-    else if (st->kind == DT_ARRAY)
-        n = snprintf(out, len, "%s%s%s%s", open, p, close, child_name);
-    else if (child_name[0] == '<')
-        n = snprintf(out, len, "%s", p);
-    else
-        n = snprintf(out, len, "%s%s%s.%s", open, p, close, child_name);
-    if (n < 0 || (size_t)n >= len)
-        out[0] = '\0';
-}
-
-/* Fills what every shown value has: its text, its type and, when it has children, a reference
- * that expands it (its display name and the expression that yields it go with it). Strings
- * are malloc'ed (freed with the reply). */
-static void show_value(const value_frame *vf, const var_ref *origin, const value *v,
-                       const char *name, const char *evaluate_name, probe_variable *out)
-{
-    char text[VALUE_TEXT_LEN], type[TYPE_TEXT_LEN];
-    out->value = strdup(value_format(vf, v, text, sizeof text));
-    out->type = strdup(dtype_describe(v->type, type, sizeof type));
-    size_t named, indexed;
-    value_child_counts(vf, v, &named, &indexed);
-    if (named + indexed == 0)
+    if (out->named + out->indexed == 0)
         return;
     var_ref parent = { .kind = VAR_REF_VALUE, .tid = origin->tid, .frame = origin->frame,
                        .value = *v };
@@ -257,84 +183,16 @@ static void show_value(const value_frame *vf, const var_ref *origin, const value
                          evaluate_name ? evaluate_name : "") >= sizeof parent.evaluate_name)
         parent.evaluate_name[0] = '\0';
     out->ref = var_refs_add(&parent);
-    if (out->ref) {
-        out->named = clamp_count(named);
-        out->indexed = clamp_count(indexed);
-    }
+    if (!out->ref)
+        out->named = out->indexed = 0;
 }
 
-static void show_error(const char *message, const dtype *type, probe_variable *out)
+/* Shows v with the reference that expands it. Strings are malloc'ed (freed with the reply). */
+static void show_value(const value_frame *vf, const var_ref *origin, const value *v,
+                       const char *name, const char *evaluate_name, probe_variable *out)
 {
-    char text[ERR_LEN + 16], type_text[TYPE_TEXT_LEN];
-    snprintf(text, sizeof text, "<error: %s>", message);
-    out->value = strdup(text);
-    out->type = strdup(dtype_describe(type, type_text, sizeof type_text));
-}
-
-static void show_variable(const value_frame *vf, const var_ref *origin, const dvar *var,
-                          probe_variable *out)
-{
-    char err[ERR_LEN];
-    value v;
-    out->name = strdup(var->name ? var->name : "<unnamed>");
-    out->evaluate_name = var->name ? strdup(var->name) : NULL;
-    if (value_of_variable(vf, var, &v, err, sizeof err) != 0)
-        show_error(err, var->type, out);
-    else
-        show_value(vf, origin, &v, out->name ? out->name : "", var->name, out);
-}
-
-static void show_register(const frame_regs *regs, int regno, probe_variable *out)
-{
-    char text[24];
-    snprintf(text, sizeof text, "0x%016" PRIx64, regs->reg[regno]);
-    out->name = strdup(frame_reg_name(regno));
-    out->value = strdup(text);
-    out->type = strdup("uint64_t");
-}
-
-static void show_child(const value_frame *vf, const var_ref *parent, size_t i,
-                       probe_variable *out)
-{
-    char name[sizeof parent->name], evaluate_name[sizeof parent->evaluate_name], err[ERR_LEN];
-    value child;
-    snprintf(name, sizeof name, "[%zu]", i);
-    if (value_child(vf, &parent->value, parent->name, i, name, sizeof name, &child, err,
-                    sizeof err) != 0) {
-        out->name = strdup(name);
-        show_error(err, NULL, out);
-        return;
-    }
-    child_evaluate_name(parent, name, evaluate_name, sizeof evaluate_name);
-    out->name = strdup(name);
-    out->evaluate_name = evaluate_name[0] ? strdup(evaluate_name) : NULL;
-    show_value(vf, parent, &child, name, evaluate_name, out);
-}
-
-/* The register numbers known in a frame, in DWARF order. Returns how many. */
-static size_t known_registers(const frame_regs *regs, int *regnos)
-{
-    size_t n = 0;
-    for (int regno = 0; regno < FRAME_REG_COUNT; regno++)
-        if (frame_reg_known(regs, regno))
-            regnos[n++] = regno;
-    return n;
-}
-
-/* What a reference lists: its named children (variables, registers, members, the pointee) and
- * its indexed children (elements), numbered named first. */
-static void ref_child_counts(const value_frame *vf, const var_ref *ref, size_t *named,
-                             size_t *indexed)
-{
-    int regnos[FRAME_REG_COUNT];
-    const dvar *vars;
-    *indexed = 0;
-    if (ref->kind == VAR_REF_VALUE)
-        value_child_counts(vf, &ref->value, named, indexed);
-    else if (ref->kind == VAR_REF_REGISTERS)
-        *named = known_registers(vf->regs, regnos);
-    else
-        *named = scope_variables(vf, ref->kind, &vars);
+    variable_view_value(vf, v, out);
+    add_ref(origin, v, name, evaluate_name, out);
 }
 
 static void handle_scopes(const probe_envelope *env)
@@ -355,14 +213,14 @@ static void handle_scopes(const probe_envelope *env)
             continue; /* no debug information: only the machine state is known */
         var_ref ref = { .kind = k->kind, .tid = req.tid, .frame = req.frame };
         size_t named, indexed;
-        ref_child_counts(&vf, &ref, &named, &indexed);
+        variable_view_ref_child_counts(&vf, &ref, &named, &indexed);
         int64_t id = var_refs_add(&ref);
         if (!id) {
             reply_error(env->id, "too many variable references in this stop");
             return;
         }
         scopes[n++] = (probe_scope){ (char *)k->name, (char *)k->presentation_hint, id,
-                                     clamp_count(named), 0 };
+                                     variable_view_count(named), 0 };
     }
     probe_scopes_reply out = { scopes, n };
     reply(env->id, probe_scopes_reply_to_json(&out));
@@ -373,14 +231,17 @@ static void show_ref_child(const value_frame *vf, const var_ref *ref, size_t i,
 {
     int regnos[FRAME_REG_COUNT];
     const dvar *vars;
+    value v;
     if (ref->kind == VAR_REF_VALUE) {
-        show_child(vf, ref, i, out);
+        if (variable_view_child(vf, &ref->value, ref->name, ref->evaluate_name, i, &v, out))
+            add_ref(ref, &v, out->name ? out->name : "", out->evaluate_name, out);
     } else if (ref->kind == VAR_REF_REGISTERS) {
-        known_registers(vf->regs, regnos);
-        show_register(vf->regs, regnos[i], out);
+        variable_view_registers(vf->regs, regnos);
+        variable_view_register(vf->regs, regnos[i], out);
     } else {
-        scope_variables(vf, ref->kind, &vars);
-        show_variable(vf, ref, &vars[i], out);
+        variable_view_scope(vf, ref->kind, &vars);
+        if (variable_view_variable(vf, &vars[i], &v, out))
+            add_ref(ref, &v, out->name ? out->name : "", vars[i].name, out);
     }
 }
 
@@ -399,7 +260,7 @@ static void handle_variables(const probe_envelope *env)
         return;
     }
     size_t named, indexed;
-    ref_child_counts(&vf, ref, &named, &indexed);
+    variable_view_ref_child_counts(&vf, ref, &named, &indexed);
     bool want_named = !req.filter || strcmp(req.filter, "named") == 0;
     bool want_indexed = !req.filter || strcmp(req.filter, "indexed") == 0;
     size_t first = want_named ? 0 : named;
@@ -440,25 +301,11 @@ static expr_node *evaluate_text(const value_frame *vf, const char *text, value *
     return e;
 }
 
-/* A result the IDE cannot see is a failed evaluation, not a value: its first bytes must read. */
-static int check_readable(const value_frame *vf, const value *v, char *err, size_t err_len)
-{
-    const dtype *st = dtype_strip(v->type);
-    uint8_t bytes[VALUE_INLINE_BYTES];
-    size_t size = st && st->size < sizeof bytes ? (size_t)st->size : sizeof bytes;
-    if (v->where != VALUE_UNAVAILABLE && (!st || st->size == 0 || st->kind == DT_FUNCTION))
-        return 0;
-    return value_read(vf, v, bytes, size, err, err_len);
-}
-
 static void reply_value(int64_t id, probe_variable *shown)
 {
     probe_value_reply out = { shown->value, shown->type, shown->ref, shown->named, shown->indexed };
     reply(id, probe_value_reply_to_json(&out));
-    free(shown->name);
-    free(shown->value);
-    free(shown->type);
-    free(shown->evaluate_name);
+    variable_view_free(shown);
 }
 
 static void handle_evaluate(const probe_envelope *env)
@@ -474,7 +321,8 @@ static void handle_evaluate(const probe_envelope *env)
     }
     if (thread_frames_value_frame(symbols, req.tid, req.frame, &vf, err, sizeof err) != 0 ||
         !(tree = evaluate_text(&vf, req.expression, &v, err, sizeof err)) ||
-        check_readable(&vf, &v, err, sizeof err) != 0) {
+        /* A result the IDE cannot see is a failed evaluation: its first bytes must read. */
+        variable_view_check_readable(&vf, &v, err, sizeof err) != 0) {
         reply_error(env->id, err);
     } else {
         var_ref origin = { .tid = req.tid, .frame = req.frame };
@@ -491,7 +339,7 @@ static int find_child(const value_frame *vf, const var_ref *ref, const char *nam
                       char *err, size_t err_len)
 {
     size_t named, indexed;
-    ref_child_counts(vf, ref, &named, &indexed);
+    variable_view_ref_child_counts(vf, ref, &named, &indexed);
     if (ref->kind == VAR_REF_REGISTERS) {
         for (int regno = 0; regno < FRAME_REG_COUNT; regno++) {
             if (strcmp(frame_reg_name(regno), name) != 0)
@@ -508,7 +356,7 @@ static int find_child(const value_frame *vf, const var_ref *ref, const char *nam
     }
     if (ref->kind != VAR_REF_VALUE) {
         const dvar *vars;
-        size_t n = scope_variables(vf, ref->kind, &vars);
+        size_t n = variable_view_scope(vf, ref->kind, &vars);
         for (size_t i = 0; i < n; i++)
             if (vars[i].name && strcmp(vars[i].name, name) == 0)
                 return value_of_variable(vf, &vars[i], out, err, err_len);
@@ -558,15 +406,16 @@ static void handle_set_variable(const probe_envelope *env)
             thread_frames_reset();
         char evaluate_name[sizeof ref->evaluate_name];
         if (ref->kind == VAR_REF_VALUE)
-            child_evaluate_name(ref, req.name, evaluate_name, sizeof evaluate_name);
+            variable_view_child_evaluate_name(ref->evaluate_name, ref->value.type, req.name,
+                                              evaluate_name, sizeof evaluate_name);
         else
             snprintf(evaluate_name, sizeof evaluate_name, "%s", req.name);
         probe_variable shown = { 0 };
         if (thread_frames_value_frame(symbols, ref->tid, ref->frame, &vf, err, sizeof err) != 0 ||
             find_child(&vf, ref, req.name, &target, err, sizeof err) != 0)
-            show_error(err, NULL, &shown);
+            variable_view_error(err, NULL, &shown);
         else if (ref->kind == VAR_REF_REGISTERS)
-            show_register(vf.regs, target.regno, &shown);
+            variable_view_register(vf.regs, target.regno, &shown);
         else
             show_value(&vf, ref, &target, req.name, evaluate_name, &shown);
         reply_value(env->id, &shown);
@@ -637,7 +486,9 @@ void server_requests_handle(const probe_envelope *env)
     }
 }
 
-void server_requests_report_condition_errors(void)
+/* breakpoint.error for every condition that failed for the first time, and for every breakpoint
+ * its CPU budget switched off (its traps removed here). */
+static void report_condition_errors(void)
 {
     int64_t id;
     char message[ERR_LEN];
@@ -649,6 +500,12 @@ void server_requests_report_condition_errors(void)
             .count = count < (uint64_t)PROBE_MAX_INTEGER ? (int64_t)count : PROBE_MAX_INTEGER,
         };
         log_info("the condition of breakpoint %" PRId64 " failed: %s", id, message);
+        agent_send(probe_envelope_encode(PMSG_BREAKPOINT_ERROR, 0, probe_bp_error_to_json(&report)));
+    }
+    while (bp_conditions_take_switched_off(&id, message, sizeof message)) {
+        log_warn("breakpoint %" PRId64 " switched off: %s", id, message);
+        bp_registry_switch_off(id, message);
+        probe_bp_error report = { .id = id, .message = message, .count = 1, .disabled = 1 };
         agent_send(probe_envelope_encode(PMSG_BREAKPOINT_ERROR, 0, probe_bp_error_to_json(&report)));
     }
 }
@@ -666,24 +523,48 @@ static void send_output(int64_t id, int tid, const char *text, uint64_t dropped)
     agent_send(probe_envelope_encode(PMSG_OUTPUT, 0, probe_output_to_json(&line)));
 }
 
-void server_requests_report_logpoints(void)
+/* An output event per captured logpoint line within its bytes budget, with the lines dropped
+ * (alone when no line carries them). */
+static void report_logpoints(void)
 {
     static logpoint_record record; /* large: not on the agent's stack */
     char text[LOG_LINE_MAX];
     while (logpoint_ring_take(&record)) {
         logpoint_format(symbols, &record, text, sizeof text);
-        send_output(record.bp_id, record.tid, text, bp_conditions_take_dropped(record.bp_id));
+        if (bp_conditions_admit_log_bytes(record.bp_id, strlen(text)))
+            send_output(record.bp_id, record.tid, text, bp_conditions_take_dropped(record.bp_id));
     }
     int64_t id;
     uint64_t dropped;
-    while (bp_conditions_take_any_dropped(&id, &dropped))
+    while (bp_conditions_take_any_dropped(BP_LOG, &id, &dropped))
         send_output(id, 0, "", dropped);
+}
+
+/* A snapshot.dropped event per snapshot breakpoint with drops no snapshot carried. */
+static void report_snapshot_drops(void)
+{
+    int64_t id;
+    uint64_t dropped;
+    while (bp_conditions_take_any_dropped(BP_SNAPSHOT, &id, &dropped)) {
+        probe_snapshot_dropped report = {
+            .id = id,
+            .dropped = dropped < (uint64_t)PROBE_MAX_INTEGER ? (int64_t)dropped : PROBE_MAX_INTEGER,
+        };
+        agent_send(probe_envelope_encode(PMSG_SNAPSHOT_DROPPED, 0, probe_snapshot_dropped_to_json(&report)));
+    }
+}
+
+void server_requests_report_events(void)
+{
+    report_condition_errors();
+    report_logpoints();
+    snapshot_report_pending(symbols);
+    report_snapshot_drops();
 }
 
 void server_requests_on_hit(void)
 {
-    server_requests_report_condition_errors();
-    server_requests_report_logpoints();
+    server_requests_report_events();
     stop_event ev, later;
     if (!stopper_take_event(&ev))
         return;

@@ -15,13 +15,11 @@ void server_requests_on_connect(void);
 void server_requests_handle(const probe_envelope *env);
 /* A thread hit a breakpoint and parked: stop the process and report it. */
 void server_requests_on_hit(void);
-/* Sends a breakpoint.error for every breakpoint whose condition failed since the last call
- * (once per breakpoint). Called on every wake-up and on the heartbeat timer. */
-void server_requests_report_condition_errors(void);
-/* Sends an output event for every logpoint line captured since the last call, with the lines
- * dropped by the rate limit (alone when no line carries them). Called on every wake-up and on
- * the heartbeat timer. */
-void server_requests_report_logpoints(void);
+/* Sends what the signal handlers left for the agent since the last call: breakpoint.error for
+ * conditions that failed for the first time and breakpoints switched off by their CPU budget,
+ * logpoint lines (output), snapshots, and the drop counts no line or snapshot carried. Called on
+ * every wake-up and on the heartbeat timer. */
+void server_requests_report_events(void);
 /* Connection lost: never leave the target stopped or armed for a debugger that is gone. */
 void server_requests_on_disconnect(void);
 

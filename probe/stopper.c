@@ -166,10 +166,10 @@ PODBUG_HANDLER_TEXT static void on_breakpoint_hit(uintptr_t addr, void *ucontext
     if (!atomic_load_explicit(&enabled, memory_order_acquire))
         return;
     int64_t ids[STOP_EVENT_MAX_IDS];
-    uint64_t errors_before = bp_conditions_first_errors();
+    uint64_t errors_before = bp_conditions_news();
     size_t n_ids = bp_conditions_filter(addr, ucontext, ids, STOP_EVENT_MAX_IDS);
     if (n_ids == 0) {
-        if (bp_conditions_first_errors() != errors_before)
+        if (bp_conditions_news() != errors_before)
             notify_agent();
         return;
     }

@@ -1,5 +1,5 @@
-/* The IDE's view of a stopped thread's stack (see thread_frames.h): the stopper's machine frames
- * expanded into their inlined calls with DWARF scopes, cached per thread until the resume. */
+/* The IDE's view of a stack (see thread_frames.h): machine frames expanded into their inlined
+ * calls with DWARF scopes; a stopped thread's cached per thread until the resume. */
 #include "thread_frames.h"
 
 #include <stdio.h>
@@ -16,31 +16,37 @@ typedef struct thread_stack {
 static thread_stack *stacks[STOPPER_MAX_THREADS];
 static size_t n_stacks;
 
-static bool append_frame(thread_stack *s, size_t *capacity, const stack_frame *frame)
+typedef struct frame_list {
+    stack_frame *frames;
+    size_t n;
+    size_t capacity;
+} frame_list;
+
+static bool append_frame(frame_list *list, const stack_frame *frame)
 {
-    if (s->n_frames == *capacity) {
-        size_t grown = *capacity ? *capacity * 2 : STOPPER_MAX_FRAMES;
-        stack_frame *frames = realloc(s->frames, grown * sizeof *frames);
+    if (list->n == list->capacity) {
+        size_t grown = list->capacity ? list->capacity * 2 : STOPPER_MAX_FRAMES;
+        stack_frame *frames = realloc(list->frames, grown * sizeof *frames);
         if (!frames)
             return false;
-        s->frames = frames;
-        *capacity = grown;
+        list->frames = frames;
+        list->capacity = grown;
     }
-    s->frames[s->n_frames++] = *frame;
+    list->frames[list->n++] = *frame;
     return true;
 }
 
 /* One machine frame: a frame per scope of its inlined-call chain, innermost first. The innermost
  * is where pc is (its line from the line table); each outer one is where it called the next
  * inner one (that inner scope's call site). Without DWARF: one frame from the symbol table. */
-static bool expand_machine_frame(sym_index *symbols, thread_stack *s, size_t physical,
-                                 size_t *capacity)
+static bool expand_machine_frame(sym_index *symbols, const frame_regs *regs, size_t physical,
+                                 frame_list *list)
 {
     stack_frame frame = {
-        .pc = (uintptr_t)s->regs[physical].reg[DWREG_RIP],
+        .pc = (uintptr_t)regs->reg[DWREG_RIP],
         .is_return_address = physical > 0,
         .physical = physical,
-        .regs = &s->regs[physical],
+        .regs = regs,
     };
     sym_info info;
     if (sym_lookup(symbols, frame.pc, frame.is_return_address, &info)) {
@@ -53,7 +59,7 @@ static bool expand_machine_frame(sym_index *symbols, thread_stack *s, size_t phy
     dscope_chain chain;
     if (!debuginfo_scope_at(symbols, frame.pc, frame.is_return_address, &chain, reason,
                             sizeof reason) || chain.n_scopes == 0)
-        return append_frame(s, capacity, &frame);
+        return append_frame(list, &frame);
 
     frame.has_chain = true;
     frame.chain = chain;
@@ -66,10 +72,23 @@ static bool expand_machine_frame(sym_index *symbols, thread_stack *s, size_t phy
             inlined.file = chain.scopes[level - 1].call_file;
             inlined.line = (int)chain.scopes[level - 1].call_line;
         }
-        if (!append_frame(s, capacity, &inlined))
+        if (!append_frame(list, &inlined))
             return false;
     }
     return true;
+}
+
+int thread_frames_expand(sym_index *symbols, const frame_regs *regs, size_t n, stack_frame **out)
+{
+    frame_list list = { 0 };
+    for (size_t i = 0; i < n; i++) {
+        if (!expand_machine_frame(symbols, &regs[i], i, &list)) {
+            free(list.frames);
+            return -1;
+        }
+    }
+    *out = list.frames;
+    return (int)list.n;
 }
 
 static void free_stack(thread_stack *s)
@@ -85,14 +104,13 @@ static thread_stack *build_stack(sym_index *symbols, pid_t tid)
         return NULL;
     s->tid = tid;
     int machine_frames = stopper_thread_frames(tid, s->regs, STOPPER_MAX_FRAMES);
-    size_t capacity = 0;
-    bool ok = machine_frames >= 0;
-    for (int i = 0; ok && i < machine_frames; i++)
-        ok = expand_machine_frame(symbols, s, (size_t)i, &capacity);
-    if (!ok) {
+    int count = machine_frames < 0 ? -1
+              : thread_frames_expand(symbols, s->regs, (size_t)machine_frames, &s->frames);
+    if (count < 0) {
         free_stack(s);
         return NULL;
     }
+    s->n_frames = (size_t)count;
     return s;
 }
 
@@ -131,7 +149,14 @@ int thread_frames_value_frame(sym_index *symbols, pid_t tid, int index, value_fr
         snprintf(err, err_len, "no frame %d: the stack has %d", index, count);
         return -1;
     }
-    const stack_frame *frame = &frames[index];
+    /* Every inlined level of the top machine frame runs on the interrupted registers. */
+    thread_frames_value_frame_at(symbols, &frames[index], tid, frames[index].physical == 0, out);
+    return 0;
+}
+
+void thread_frames_value_frame_at(sym_index *symbols, const stack_frame *frame, pid_t tid,
+                                  bool writable_registers, value_frame *out)
+{
     *out = (value_frame){
         .symbols = symbols,
         .pc = frame->pc,
@@ -139,11 +164,9 @@ int thread_frames_value_frame(sym_index *symbols, pid_t tid, int index, value_fr
         .regs = frame->regs,
         .chain = frame->has_chain ? &frame->chain : NULL,
         .scope_level = frame->scope_level,
-        /* Every inlined level of the top machine frame runs on the interrupted registers. */
-        .writable_registers = frame->physical == 0,
+        .writable_registers = writable_registers,
         .tid = tid,
     };
-    return 0;
 }
 
 void thread_frames_reset(void)

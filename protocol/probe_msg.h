@@ -26,6 +26,8 @@
 #define PMSG_SET_VARIABLE "set_variable"   /* server -> probe, request */
 #define PMSG_BREAKPOINT_ERROR "breakpoint.error" /* probe -> server, event (id 0) */
 #define PMSG_OUTPUT "output"               /* probe -> server, event (id 0): a logpoint's line */
+#define PMSG_SNAPSHOT "snapshot"           /* probe -> server, event (id 0): a captured snapshot */
+#define PMSG_SNAPSHOT_DROPPED "snapshot.dropped" /* probe -> server, event (id 0) */
 #define PMSG_HEARTBEAT "heartbeat"         /* either way, event */
 #define PMSG_RESULT "result"               /* reply to request `id`: success */
 #define PMSG_ERROR "error"                 /* reply to request `id` (or id 0): failure */
@@ -66,6 +68,42 @@ typedef struct probe_hello {
     char *probe_version;
 } probe_hello;
 
+/* A breakpoint's budgets (PROBE_PROTOCOL.md 4.2); 0 = the default below (max_depth: -1). */
+typedef struct probe_bp_budget {
+    int max_frames;       /* snapshot: machine frames, 1..64 */
+    int max_depth;        /* snapshot: pointer hops, 0..4; -1 = default (JSON absent) */
+    int max_bytes;        /* snapshot: bytes copied, 4096..1048576 */
+    int per_second;       /* logpoint lines / snapshots per second, 1..100000 */
+    int bytes_per_second; /* logpoint text / snapshot bytes per second, 1024..1073741824 */
+    int cpu_percent;      /* condition CPU, percent of one core, 1..100 */
+    int condition_steps;  /* bytecode instructions per evaluation, 16..65536 */
+} probe_bp_budget;
+
+#define PROBE_DEFAULT_MAX_FRAMES 20
+#define PROBE_DEFAULT_MAX_DEPTH 2
+#define PROBE_DEFAULT_MAX_BYTES 65536
+#define PROBE_DEFAULT_LOG_PER_SECOND 100
+#define PROBE_DEFAULT_LOG_BYTES_PER_SECOND 65536
+#define PROBE_DEFAULT_SNAPSHOTS_PER_SECOND 5
+#define PROBE_DEFAULT_SNAPSHOT_BYTES_PER_SECOND 1048576
+#define PROBE_DEFAULT_CPU_PERCENT 10
+#define PROBE_DEFAULT_CONDITION_STEPS 4096
+/* The accepted range of every budget field (a value outside is refused, naming the field). */
+#define PROBE_MAX_FRAMES_MIN 1
+#define PROBE_MAX_FRAMES_MAX 64
+#define PROBE_MAX_DEPTH_MIN 0
+#define PROBE_MAX_DEPTH_MAX 4
+#define PROBE_MAX_BYTES_MIN 4096
+#define PROBE_MAX_BYTES_MAX 1048576
+#define PROBE_PER_SECOND_MIN 1
+#define PROBE_PER_SECOND_MAX 100000
+#define PROBE_BYTES_PER_SECOND_MIN 1024
+#define PROBE_BYTES_PER_SECOND_MAX 1073741824
+#define PROBE_CPU_PERCENT_MIN 1
+#define PROBE_CPU_PERCENT_MAX 100
+#define PROBE_CONDITION_STEPS_MIN 16
+#define PROBE_CONDITION_STEPS_MAX 65536
+
 typedef struct probe_bp_spec {
     int64_t id;           /* server-assigned, unique per server run */
     char *source;         /* build-side path of the source file as the server maps it */
@@ -75,6 +113,7 @@ typedef struct probe_bp_spec {
     char *hit_condition;  /* "N", "== N", ">= N", "> N" or "% N" (JSON "hit_condition"); NULL = none */
     char *log_message;    /* a logpoint: text with {expression}s, logged instead of stopping
                            * (JSON "log_message"); NULL = a breakpoint that stops */
+    probe_bp_budget budget; /* JSON "budget" (absent = all defaults) */
 } probe_bp_spec;
 
 typedef struct probe_bp_set { probe_bp_spec *breakpoints; size_t n; } probe_bp_set;
@@ -114,6 +153,7 @@ typedef struct probe_bp_error {
     int64_t id;           /* the breakpoint */
     char *message;        /* the first error: "cannot dereference a null pointer" */
     int64_t count;        /* how many evaluations failed so far */
+    int disabled;         /* the breakpoint is switched off in this process (CPU budget) */
 } probe_bp_error;
 
 /* A logpoint's line: its template with the values of one hit, or only a count of dropped lines. */
@@ -199,6 +239,14 @@ PROBE_DECLARE_CODEC(probe_evaluate_request)
 PROBE_DECLARE_CODEC(probe_set_variable_request)
 PROBE_DECLARE_CODEC(probe_value_reply)
 
+#define PROBE_SNAPSHOT_MAX_VARIABLE_DEPTH 64
+/* snapshot (4.15): checks a body's shape (required fields and types, variables recursively, at
+ * most 64 levels deep). Returns 0, or -1 with err naming the offending field
+ * ("frames[2].scopes[0].variables[4].children[1].value: expected a string"). */
+int probe_snapshot_validate(const cJSON *body, char *err, size_t err_len);
+/* snapshot.dropped (4.16) */
+typedef struct probe_snapshot_dropped { int64_t id; int64_t dropped; } probe_snapshot_dropped;
+PROBE_DECLARE_CODEC(probe_snapshot_dropped)
 /* Frees one element of probe_bp_result.breakpoints (for code that keeps states apart). */
 void probe_bp_state_free(probe_bp_state *m);
 

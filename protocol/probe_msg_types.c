@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PATH_MAX_LEN 256
+/* Long enough for the path of a variable nested SNAPSHOT_MAX_VARIABLE_DEPTH levels deep. */
+#define PATH_MAX_LEN 1024
+/* Object nesting of the messages with fixed tables: far more than any of them has. */
+#define MESSAGE_MAX_NESTING 16
 
 typedef enum {
     F_STRING,  /* char *: JSON string */
@@ -21,7 +24,8 @@ typedef enum {
     F_ADDRESS, /* uint64_t: JSON string "0x" + 1..16 hex digits */
     F_LABELS,  /* probe_label * + size_t count: JSON object of string -> string */
     F_ARRAY,   /* element pointer + size_t count: JSON array of `element` */
-    F_OBJECT,  /* a struct described by `object`: JSON object */
+    F_OBJECT,  /* a struct described by `object`: JSON object; with no name, its fields sit
+                * inline in the enclosing JSON object */
 } field_kind;
 
 enum { OPTIONAL = 0, REQUIRED = 1 };
@@ -29,7 +33,8 @@ enum { OPTIONAL = 0, REQUIRED = 1 };
 struct message;
 
 /* One member of a C struct and its JSON form. Array elements are described by a field at
- * offset 0 of the element. An absent optional field decodes as zero / NULL / `fallback`. */
+ * offset 0 of the element. An absent optional field decodes as zero / NULL / `fallback` /
+ * `absent`; an absent optional object as an object whose fields are all absent. */
 typedef struct field {
     const char *name;
     field_kind kind;
@@ -37,6 +42,10 @@ typedef struct field {
     int required;
     size_t count_offset;          /* F_LABELS, F_ARRAY: where the element count lives */
     int64_t min;                  /* F_INT, F_INT64: smallest accepted value */
+    int64_t max;                  /* F_INT: largest accepted value, 0 = INT_MAX; with a max, an
+                                   * out-of-range value is refused as "must be MIN..MAX" */
+    int absent;                   /* F_INT: value when absent (0 unless given); a value equal to
+                                   * it that the range refuses is left out when encoding */
     const char *fallback;         /* F_STRING: value when absent */
     const char *const *allowed;   /* F_STRING: NULL-terminated list of accepted values */
     const struct field *element;  /* F_ARRAY */
@@ -95,18 +104,28 @@ static size_t element_size(const field *f)
     abort();
 }
 
+/* `nesting` is how many more levels of objects may nest inside the value being decoded. */
 static int decode_message(const message *m, const cJSON *json, void *base, const char *path,
-                          char *err, size_t err_len);
+                          int nesting, char *err, size_t err_len);
 static int decode_field(const field *f, const cJSON *item, void *base, const char *path,
-                        char *err, size_t err_len);
+                        int nesting, char *err, size_t err_len);
+
+static int64_t max_of(const field *f)
+{
+    if (f->kind == F_INT)
+        return f->max ? f->max : INT_MAX;
+    return PROBE_MAX_INTEGER;
+}
 
 static int decode_integer(const field *f, const cJSON *item, void *dst, const char *path,
                           char *err, size_t err_len)
 {
-    int64_t max = f->kind == F_INT ? INT_MAX : PROBE_MAX_INTEGER;
+    int64_t max = max_of(f);
     double d = item->valuedouble;
     if (!cJSON_IsNumber(item))
         return fail_at(err, err_len, path, "expected an integer");
+    if (f->max && !(d >= (double)f->min && d <= (double)max))
+        return fail_at(err, err_len, path, "must be %" PRId64 "..%" PRId64, f->min, max);
     if (!(d >= (double)f->min))
         return fail_at(err, err_len, path, "expected an integer >= %" PRId64, f->min);
     if (d > (double)max)
@@ -221,7 +240,7 @@ static int decode_labels(const field *f, const cJSON *item, void *base, const ch
 }
 
 static int decode_array(const field *f, const cJSON *item, void *base, const char *path,
-                        char *err, size_t err_len)
+                        int nesting, char *err, size_t err_len)
 {
     if (!cJSON_IsArray(item))
         return fail_at(err, err_len, path, "expected an array");
@@ -235,14 +254,15 @@ static int decode_array(const field *f, const cJSON *item, void *base, const cha
     for (const cJSON *entry = item->child; entry; entry = entry->next, i++) {
         char entry_path[PATH_MAX_LEN];
         snprintf(entry_path, sizeof entry_path, "%s[%zu]", path, i);
-        if (decode_field(f->element, entry, elements + i * size, entry_path, err, err_len) != 0)
+        if (decode_field(f->element, entry, elements + i * size, entry_path, nesting, err,
+                         err_len) != 0)
             return -1;
     }
     return 0;
 }
 
 static int decode_field(const field *f, const cJSON *item, void *base, const char *path,
-                        char *err, size_t err_len)
+                        int nesting, char *err, size_t err_len)
 {
     void *dst = member(base, f->offset);
     switch (f->kind) {
@@ -256,31 +276,54 @@ static int decode_field(const field *f, const cJSON *item, void *base, const cha
         return 0;
     case F_ADDRESS: return decode_address(item, dst, path, err, err_len);
     case F_LABELS: return decode_labels(f, item, base, path, err, err_len);
-    case F_ARRAY: return decode_array(f, item, base, path, err, err_len);
-    case F_OBJECT: return decode_message(f->object, item, dst, path, err, err_len);
+    case F_ARRAY: return decode_array(f, item, base, path, nesting, err, err_len);
+    case F_OBJECT: return decode_message(f->object, item, dst, path, nesting, err, err_len);
     }
     abort();
 }
 
+/* Gives an absent optional field its default value. */
+static int decode_absent(const field *f, void *base, const char *path, char *err, size_t err_len)
+{
+    void *dst = member(base, f->offset);
+    if (f->kind == F_STRING && f->fallback) {
+        char **text = dst;
+        return (*text = dup_or_fail(f->fallback, path, err, err_len)) ? 0 : -1;
+    }
+    if (f->kind == F_INT)
+        *(int *)dst = f->absent;
+    if (f->kind == F_OBJECT)
+        for (size_t i = 0; i < f->object->n_fields; i++)
+            if (decode_absent(&f->object->fields[i], dst, path, err, err_len) != 0)
+                return -1;
+    return 0;
+}
+
 static int decode_message(const message *m, const cJSON *json, void *base, const char *path,
-                          char *err, size_t err_len)
+                          int nesting, char *err, size_t err_len)
 {
     if (!cJSON_IsObject(json))
         return fail_at(err, err_len, path, "expected an object");
+    if (nesting-- <= 0)
+        return fail_at(err, err_len, path, "nested too deeply");
     for (size_t i = 0; i < m->n_fields; i++) {
         const field *f = &m->fields[i];
+        if (!f->name) { /* inline: same JSON object, same level */
+            if (decode_message(f->object, json, member(base, f->offset), path, nesting + 1, err,
+                               err_len) != 0)
+                return -1;
+            continue;
+        }
         char field_path[PATH_MAX_LEN];
         snprintf(field_path, sizeof field_path, "%s%s%s", path, path[0] ? "." : "", f->name);
         const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, f->name);
         if (item && !(cJSON_IsNull(item) && !f->required)) {
-            if (decode_field(f, item, base, field_path, err, err_len) != 0)
+            if (decode_field(f, item, base, field_path, nesting, err, err_len) != 0)
                 return -1;
         } else if (f->required) {
             return fail_at(err, err_len, field_path, "missing required field");
-        } else if (f->fallback) {
-            char **dst = member(base, f->offset);
-            if (!(*dst = dup_or_fail(f->fallback, field_path, err, err_len)))
-                return -1;
+        } else if (decode_absent(f, base, field_path, err, err_len) != 0) {
+            return -1;
         }
     }
     return 0;
@@ -326,11 +369,11 @@ static void free_message(const message *m, void *base)
     memset(base, 0, m->size);
 }
 
-static int decode_root(const message *m, const cJSON *json, void *out, char *err,
+static int decode_root(const message *m, const cJSON *json, void *out, int nesting, char *err,
                        size_t err_len)
 {
     memset(out, 0, m->size);
-    if (decode_message(m, json, out, "", err, err_len) == 0)
+    if (decode_message(m, json, out, "", nesting, err, err_len) == 0)
         return 0;
     free_message(m, out);
     return -1;
@@ -386,16 +429,42 @@ static cJSON *encode_value(const field *f, const void *base)
     abort();
 }
 
-/* Optional strings that are NULL are left out; a NULL required string is sent as "". */
+/* An optional field that holds "not given" is left out: a NULL string, an integer equal to an
+ * absent value its range refuses, an object with nothing in it. */
+static bool left_out(const field *f, const void *base, const cJSON *item)
+{
+    const void *src = (const char *)base + f->offset;
+    if (f->required)
+        return false;
+    switch (f->kind) {
+    case F_STRING: return !*(char *const *)src;
+    case F_INT: {
+        int v = *(const int *)src;
+        return v == f->absent && (v < f->min || v > max_of(f));
+    }
+    case F_OBJECT: return item && !item->child;
+    default: return false;
+    }
+}
+
+/* A NULL required string is sent as "". */
 static cJSON *encode_message(const message *m, const void *base)
 {
     cJSON *json = cJSON_CreateObject();
     for (size_t i = 0; json && i < m->n_fields; i++) {
         const field *f = &m->fields[i];
-        if (f->kind == F_STRING && !f->required &&
-            !*(char *const *)((const char *)base + f->offset))
+        if (left_out(f, base, NULL))
             continue;
         cJSON *item = encode_value(f, base);
+        if (item && f->kind == F_OBJECT && (!f->name || left_out(f, base, item))) {
+            while (!f->name && item->child) { /* inline: its fields join this object */
+                cJSON *inner = cJSON_DetachItemViaPointer(item, item->child);
+                if (!cJSON_AddItemToObject(json, inner->string, inner))
+                    cJSON_Delete(inner);
+            }
+            cJSON_Delete(item);
+            continue;
+        }
         if (!item || !cJSON_AddItemToObject(json, f->name, item)) {
             cJSON_Delete(item);
             cJSON_Delete(json);
@@ -427,6 +496,21 @@ static const field hello_fields[] = {
 };
 static const message hello_message = MESSAGE(probe_hello, hello_fields);
 
+#define RANGE(name) .min = PROBE_##name##_MIN, .max = PROBE_##name##_MAX
+static const field bp_budget_fields[] = {
+    { FIELD(probe_bp_budget, max_frames, "max_frames", F_INT, OPTIONAL), RANGE(MAX_FRAMES) },
+    { FIELD(probe_bp_budget, max_depth, "max_depth", F_INT, OPTIONAL), RANGE(MAX_DEPTH),
+      .absent = -1 },
+    { FIELD(probe_bp_budget, max_bytes, "max_bytes", F_INT, OPTIONAL), RANGE(MAX_BYTES) },
+    { FIELD(probe_bp_budget, per_second, "per_second", F_INT, OPTIONAL), RANGE(PER_SECOND) },
+    { FIELD(probe_bp_budget, bytes_per_second, "bytes_per_second", F_INT, OPTIONAL),
+      RANGE(BYTES_PER_SECOND) },
+    { FIELD(probe_bp_budget, cpu_percent, "cpu_percent", F_INT, OPTIONAL), RANGE(CPU_PERCENT) },
+    { FIELD(probe_bp_budget, condition_steps, "condition_steps", F_INT, OPTIONAL),
+      RANGE(CONDITION_STEPS) },
+};
+static const message bp_budget_message = MESSAGE(probe_bp_budget, bp_budget_fields);
+
 static const char *const bp_modes[] = { "stop", "snapshot", NULL };
 static const field bp_spec_fields[] = {
     { FIELD(probe_bp_spec, id, "id", F_INT64, REQUIRED) },
@@ -437,6 +521,7 @@ static const field bp_spec_fields[] = {
     { FIELD(probe_bp_spec, condition, "condition", F_STRING, OPTIONAL) },
     { FIELD(probe_bp_spec, hit_condition, "hit_condition", F_STRING, OPTIONAL) },
     { FIELD(probe_bp_spec, log_message, "log_message", F_STRING, OPTIONAL) },
+    { FIELD(probe_bp_spec, budget, "budget", F_OBJECT, OPTIONAL), .object = &bp_budget_message },
 };
 static const message bp_spec_message = MESSAGE(probe_bp_spec, bp_spec_fields);
 static const field bp_spec_element = { .kind = F_OBJECT, .object = &bp_spec_message };
@@ -500,6 +585,7 @@ static const field bp_error_fields[] = {
     { FIELD(probe_bp_error, id, "id", F_INT64, REQUIRED) },
     { FIELD(probe_bp_error, message, "message", F_STRING, REQUIRED) },
     { FIELD(probe_bp_error, count, "count", F_INT64, REQUIRED), .min = 1 },
+    { FIELD(probe_bp_error, disabled, "disabled", F_BOOL, OPTIONAL) },
 };
 static const message bp_error_message = MESSAGE(probe_bp_error, bp_error_fields);
 
@@ -622,11 +708,101 @@ static const field value_reply_fields[] = {
 };
 static const message value_reply_message = MESSAGE(probe_value_reply, value_reply_fields);
 
+static const field snapshot_dropped_fields[] = {
+    { FIELD(probe_snapshot_dropped, id, "id", F_INT64, REQUIRED) },
+    { FIELD(probe_snapshot_dropped, dropped, "dropped", F_INT64, REQUIRED), .min = 1 },
+};
+static const message snapshot_dropped_message =
+    MESSAGE(probe_snapshot_dropped, snapshot_dropped_fields);
+
+/* The snapshot event (4.15) is validated, not kept: the server stores its JSON as it came. These
+ * structs exist only to run its shape through the tables. */
+typedef struct snapshot_variable {
+    char *name;
+    char *value;
+    char *type;
+    char *evaluate_name;
+    int named;
+    int indexed;
+    struct snapshot_variable *children;
+    size_t n_children;
+} snapshot_variable;
+typedef struct snapshot_scope {
+    char *name;
+    char *presentation_hint;
+    snapshot_variable *variables;
+    size_t n_variables;
+} snapshot_scope;
+typedef struct snapshot_frame {
+    probe_frame frame;
+    snapshot_scope *scopes;
+    size_t n_scopes;
+} snapshot_frame;
+typedef struct snapshot_body {
+    int64_t id;
+    int tid;
+    char *thread_name;
+    int64_t time_ms;
+    int64_t capture_ns;
+    int truncated;
+    int64_t dropped;
+    snapshot_frame *frames;
+    size_t n_frames;
+} snapshot_body;
+
+static const message snapshot_variable_message;
+static const field snapshot_variable_element = { .kind = F_OBJECT,
+                                                 .object = &snapshot_variable_message };
+static const field snapshot_variable_fields[] = {
+    { FIELD(snapshot_variable, name, "name", F_STRING, REQUIRED) },
+    { FIELD(snapshot_variable, value, "value", F_STRING, REQUIRED) },
+    { FIELD(snapshot_variable, type, "type", F_STRING, OPTIONAL) },
+    { FIELD(snapshot_variable, evaluate_name, "evaluate_name", F_STRING, OPTIONAL) },
+    { FIELD(snapshot_variable, named, "named", F_INT, OPTIONAL) },
+    { FIELD(snapshot_variable, indexed, "indexed", F_INT, OPTIONAL) },
+    { FIELD(snapshot_variable, children, "children", F_ARRAY, OPTIONAL),
+      COUNTED_BY(snapshot_variable, n_children), .element = &snapshot_variable_element },
+};
+static const message snapshot_variable_message =
+    MESSAGE(snapshot_variable, snapshot_variable_fields);
+
+static const field snapshot_scope_fields[] = {
+    { FIELD(snapshot_scope, name, "name", F_STRING, REQUIRED) },
+    { FIELD(snapshot_scope, presentation_hint, "presentation_hint", F_STRING, OPTIONAL) },
+    { FIELD(snapshot_scope, variables, "variables", F_ARRAY, REQUIRED),
+      COUNTED_BY(snapshot_scope, n_variables), .element = &snapshot_variable_element },
+};
+static const message snapshot_scope_message = MESSAGE(snapshot_scope, snapshot_scope_fields);
+static const field snapshot_scope_element = { .kind = F_OBJECT, .object = &snapshot_scope_message };
+
+/* A frame is a stack_trace frame (same fields, same table) with its scopes. */
+static const field snapshot_frame_fields[] = {
+    { FIELD(snapshot_frame, frame, NULL, F_OBJECT, REQUIRED), .object = &frame_message },
+    { FIELD(snapshot_frame, scopes, "scopes", F_ARRAY, REQUIRED),
+      COUNTED_BY(snapshot_frame, n_scopes), .element = &snapshot_scope_element },
+};
+static const message snapshot_frame_message = MESSAGE(snapshot_frame, snapshot_frame_fields);
+static const field snapshot_frame_element = { .kind = F_OBJECT, .object = &snapshot_frame_message };
+
+static const field snapshot_fields[] = {
+    { FIELD(snapshot_body, id, "id", F_INT64, REQUIRED) },
+    { FIELD(snapshot_body, tid, "tid", F_INT, REQUIRED), .min = 1 },
+    { FIELD(snapshot_body, thread_name, "thread_name", F_STRING, REQUIRED) },
+    { FIELD(snapshot_body, time_ms, "time_ms", F_INT64, REQUIRED) },
+    { FIELD(snapshot_body, capture_ns, "capture_ns", F_INT64, REQUIRED) },
+    { FIELD(snapshot_body, truncated, "truncated", F_BOOL, REQUIRED) },
+    { FIELD(snapshot_body, dropped, "dropped", F_INT64, REQUIRED) },
+    { FIELD(snapshot_body, frames, "frames", F_ARRAY, REQUIRED),
+      COUNTED_BY(snapshot_body, n_frames), .element = &snapshot_frame_element },
+};
+static const message snapshot_message = MESSAGE(snapshot_body, snapshot_fields);
+/* The body, its frames and their scopes are three levels of objects above the variables. */
+#define SNAPSHOT_NESTING (3 + PROBE_SNAPSHOT_MAX_VARIABLE_DEPTH)
 #define PROBE_DEFINE_CODEC(T, desc)                                                        \
     cJSON *T##_to_json(const T *m) { return encode_message(&desc, m); }                    \
     int T##_from_json(const cJSON *json, T *out, char *err, size_t err_len)                \
     {                                                                                      \
-        return decode_root(&desc, json, out, err, err_len);                                \
+        return decode_root(&desc, json, out, MESSAGE_MAX_NESTING, err, err_len);           \
     }                                                                                      \
     void T##_free(T *m) { free_message(&desc, m); }
 
@@ -649,4 +825,15 @@ PROBE_DEFINE_CODEC(probe_evaluate_request, evaluate_request_message)
 PROBE_DEFINE_CODEC(probe_set_variable_request, set_variable_request_message)
 PROBE_DEFINE_CODEC(probe_value_reply, value_reply_message)
 
+PROBE_DEFINE_CODEC(probe_snapshot_dropped, snapshot_dropped_message)
+
 void probe_bp_state_free(probe_bp_state *m) { free_message(&bp_state_message, m); }
+
+int probe_snapshot_validate(const cJSON *body, char *err, size_t err_len)
+{
+    snapshot_body decoded;
+    if (decode_root(&snapshot_message, body, &decoded, SNAPSHOT_NESTING, err, err_len) != 0)
+        return -1;
+    free_message(&snapshot_message, &decoded);
+    return 0;
+}

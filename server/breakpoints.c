@@ -1,12 +1,23 @@
 /* Breakpoint fan-out (see breakpoints.h): diffing a source's breakpoints, one breakpoints.set /
- * breakpoints.clear per probe, and merging the probes' answers into one DAP state per breakpoint. */
+ * breakpoints.clear per probe, merging the probes' answers into one DAP state per breakpoint, and
+ * the end of a breakpoint's life in a probe (switched off) or everywhere (expired). */
 #include "breakpoints.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
+#include "net.h"
 #include "probe_link.h"
+
+/* The breakpoint modes (the breakpointModes capability); the first is the default. */
+static const struct {
+    const char *mode, *label, *description;
+} modes[] = {
+    { "stop", "Stop", "stop the process at the breakpoint" },
+    { "snapshot", "Snapshot", "capture the stack and variables and let the process run on" },
+};
+#define N_MODES (sizeof modes / sizeof modes[0])
 
 static int64_t next_bp_id = 1;
 
@@ -40,6 +51,21 @@ const session_bp *breakpoints_find(const dap_session *s, int64_t id)
     return find_bp(s, id);
 }
 
+cJSON *breakpoints_modes_capability(void)
+{
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; list && i < N_MODES; i++) {
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddItemToArray(list, m);
+        cJSON_AddStringToObject(m, "mode", modes[i].mode);
+        cJSON_AddStringToObject(m, "label", modes[i].label);
+        cJSON_AddStringToObject(m, "description", modes[i].description);
+        cJSON *applies = cJSON_AddArrayToObject(m, "appliesTo");
+        cJSON_AddItemToArray(applies, cJSON_CreateString("source"));
+    }
+    return list;
+}
+
 bool breakpoints_owned(const dap_session *s, int64_t id)
 {
     return find_bp(s, id) != NULL;
@@ -55,6 +81,8 @@ static void free_bp(session_bp *b)
     free(b->log_message);
     free(b->bound);
     free(b->failure);
+    free(b->switched_off);
+    free(b->refused);
     free(b);
 }
 
@@ -99,14 +127,18 @@ static cJSON *bp_to_dap(const session_bp *b)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double)b->id);
     cJSON_AddBoolToObject(o, "verified", b->n_bound > 0);
-    char msg[400];
-    if (b->n_bound == 0)
-        snprintf(msg, sizeof msg, "%s", b->failure ? b->failure : "no process matching the selector yet");
-    else if (b->failure)
-        snprintf(msg, sizeof msg, "armed in %zu process%s; not in %s", b->n_bound, b->n_bound == 1 ? "" : "es",
-                 b->failure);
+    char msg[600];
+    if (b->refused)
+        snprintf(msg, sizeof msg, "%s", b->refused);
+    else if (b->n_bound == 0)
+        snprintf(msg, sizeof msg, "%s",
+                 b->switched_off ? b->switched_off
+                 : b->failure    ? b->failure
+                                 : "no process matching the selector yet");
     else
-        snprintf(msg, sizeof msg, "armed in %zu process%s", b->n_bound, b->n_bound == 1 ? "" : "es");
+        snprintf(msg, sizeof msg, "armed in %zu process%s%s%s%s%s", b->n_bound, b->n_bound == 1 ? "" : "es",
+                 b->failure ? "; not in " : "", b->failure ? b->failure : "", b->switched_off ? "; " : "",
+                 b->switched_off ? b->switched_off : "");
     cJSON_AddStringToObject(o, "message", msg);
     cJSON_AddNumberToObject(o, "line", b->line);
     cJSON *src = cJSON_AddObjectToObject(o, "source");
@@ -114,6 +146,14 @@ static cJSON *bp_to_dap(const session_bp *b)
     cJSON_AddStringToObject(src, "name", base ? base + 1 : b->ide_path);
     cJSON_AddStringToObject(src, "path", b->ide_path);
     return o;
+}
+
+static void send_changed(dap_session *s, const session_bp *b)
+{
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "reason", "changed");
+    cJSON_AddItemToObject(body, "breakpoint", bp_to_dap(b));
+    dap_send_event(s, "breakpoint", body);
 }
 
 static void finish_batch(bp_batch *batch)
@@ -131,12 +171,8 @@ static void finish_batch(bp_batch *batch)
     } else if (s && batch->send_events) {
         for (size_t i = 0; i < batch->n_ids; i++) {
             session_bp *b = find_bp(s, batch->ids[i]);
-            if (!b)
-                continue;
-            cJSON *body = cJSON_CreateObject();
-            cJSON_AddStringToObject(body, "reason", "changed");
-            cJSON_AddItemToObject(body, "breakpoint", bp_to_dap(b));
-            dap_send_event(s, "breakpoint", body);
+            if (b)
+                send_changed(s, b);
         }
     }
     free(batch->ids);
@@ -154,7 +190,7 @@ static void on_set_reply(void *ctx_ptr, probe_peer *peer, const cJSON *result, c
         error = err;
     for (size_t i = 0; s && i < batch->n_ids; i++) {
         session_bp *b = find_bp(s, batch->ids[i]);
-        if (!b)
+        if (!b || b->refused)
             continue;
         const probe_bp_state *st = NULL;
         for (size_t j = 0; !error && j < res.n; j++)
@@ -187,10 +223,11 @@ static cJSON *specs_json(const dap_session *s, const int64_t *ids, size_t n)
         return NULL;
     for (size_t i = 0; i < n; i++) {
         const session_bp *b = find_bp(s, ids[i]);
-        if (b)
-            set.breakpoints[set.n++] = (probe_bp_spec){ b->id, b->build_path, b->line, b->mode,
-                                                        b->condition, b->hit_condition,
-                                                        b->log_message };
+        if (b && !b->refused)
+            set.breakpoints[set.n++] = (probe_bp_spec){
+                b->id, b->build_path, b->line, b->mode, b->condition, b->hit_condition, b->log_message,
+                budgets_for_breakpoint(&s->budgets, strcmp(b->mode, "snapshot") == 0, b->log_message != NULL)
+            };
     }
     cJSON *json = probe_bp_set_to_json(&set);
     free(set.breakpoints); /* the strings belong to the session's breakpoints */
@@ -276,7 +313,7 @@ static session_bp *new_bp(dap_session *s, const char *ide_path, int line)
     b->id = next_bp_id++;
     b->ide_path = strdup(ide_path);
     b->build_path = source_map_to_build(&s->map, ide_path);
-    b->mode = strdup("stop");
+    b->mode = strdup(modes[0].mode);
     b->line = line;
     if (!b->ide_path || !b->build_path || !b->mode) {
         free_bp(b);
@@ -311,14 +348,60 @@ static int set_text(char **field, const char *text)
     return 0;
 }
 
-static int set_conditions(session_bp *b, const cJSON *requested_bp)
+static bool same_text(const char *a, const char *b)
 {
-    const char *condition, *hit_condition, *log_message;
+    return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+static bool is_known_mode(const char *mode)
+{
+    for (size_t i = 0; i < N_MODES; i++)
+        if (strcmp(modes[i].mode, mode) == 0)
+            return true;
+    return false;
+}
+
+/* Why an unknown mode is refused, naming the modes there are. */
+static char *unknown_mode_message(const char *mode)
+{
+    char text[300];
+    int n = snprintf(text, sizeof text, "unknown breakpoint mode '%.80s': podbug's modes are", mode);
+    for (size_t i = 0; i < N_MODES && n > 0 && (size_t)n < sizeof text; i++)
+        n += snprintf(text + n, sizeof text - (size_t)n, "%s \"%s\"", i ? " and" : "", modes[i].mode);
+    return strdup(text);
+}
+
+/* Snapshot breakpoints and logpoints expire; stop breakpoints do not. */
+static int64_t expiry_of(const dap_session *s, const session_bp *b)
+{
+    if (strcmp(b->mode, "snapshot") != 0 && !b->log_message)
+        return 0;
+    return net_now_ms() + (int64_t)s->budgets.expiry_seconds * 1000;
+}
+
+/* Takes the requested mode, condition, hit condition and log message. A new or changed breakpoint
+ * is armed afresh: its expiry restarts and an earlier refusal (expiry) no longer holds. Returns 1
+ * when it is new or changed, 0 when not, -1 when out of memory. */
+static int set_spec(const dap_session *s, session_bp *b, bool is_new, const cJSON *requested_bp)
+{
+    const char *mode, *condition, *hit_condition, *log_message;
+    optional_string(requested_bp, "mode", &mode);
     optional_string(requested_bp, "condition", &condition);
     optional_string(requested_bp, "hitCondition", &hit_condition);
     optional_string(requested_bp, "logMessage", &log_message);
-    return set_text(&b->condition, condition) | set_text(&b->hit_condition, hit_condition) |
-           set_text(&b->log_message, log_message);
+    if (!mode)
+        mode = modes[0].mode;
+    bool changed = is_new || strcmp(b->mode, mode) != 0 || !same_text(b->condition, condition) ||
+                   !same_text(b->hit_condition, hit_condition) || !same_text(b->log_message, log_message);
+    if ((set_text(&b->mode, mode) | set_text(&b->condition, condition) | set_text(&b->hit_condition, hit_condition) |
+         set_text(&b->log_message, log_message)) != 0)
+        return -1;
+    if (!changed)
+        return 0;
+    free(b->refused);
+    b->refused = is_known_mode(mode) ? NULL : unknown_mode_message(mode);
+    b->expires_ms = expiry_of(s, b);
+    return 1;
 }
 
 void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const char *ide_path,
@@ -343,6 +426,10 @@ void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const ch
         }
         if (optional_string(bp, "logMessage", &text) != 0) {
             dap_respond_error(ref, "setBreakpoints: breakpoints[%zu].logMessage must be a string", i);
+            return;
+        }
+        if (optional_string(bp, "mode", &text) != 0) {
+            dap_respond_error(ref, "setBreakpoints: breakpoints[%zu].mode must be a string", i);
             return;
         }
     }
@@ -376,18 +463,26 @@ void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const ch
                 break;
             }
         }
+        bool is_new = !b;
         if (!b)
             b = new_bp(s, ide_path, line);
         if (!b)
             continue;
-        if (set_conditions(b, requested_bp) != 0) {
+        int changed = set_spec(s, b, is_new, requested_bp);
+        if (changed < 0) {
             b->next = old; /* out of memory: removed like the lines no longer requested */
             old = b;
             continue;
         }
+        if (changed && !is_new && b->refused)
+            send_clear(s, &b->id, 1); /* changed to an unknown mode: out of the probes */
         /* Every probe answers again: failures are those of this round. */
         free(b->failure);
         b->failure = NULL;
+        free(b->switched_off);
+        b->switched_off = NULL;
+        if (b->refused)
+            b->n_bound = 0;
         b->next = NULL;
         *tail = b;
         tail = &b->next;
@@ -401,7 +496,7 @@ void breakpoints_probe_joined(dap_session *s, probe_peer *p)
 {
     size_t n = 0;
     for (session_bp *b = s->breakpoints; b; b = b->next)
-        n++;
+        n += !b->refused;
     if (n == 0)
         return;
     bp_batch *batch = new_batch(s, n);
@@ -409,19 +504,51 @@ void breakpoints_probe_joined(dap_session *s, probe_peer *p)
         return;
     batch->send_events = true;
     for (session_bp *b = s->breakpoints; b; b = b->next)
-        batch->ids[batch->n_ids++] = b->id;
+        if (!b->refused)
+            batch->ids[batch->n_ids++] = b->id;
     fan_out(s, batch, p);
 }
 
 void breakpoints_probe_left(dap_session *s, const probe_peer *p)
 {
+    for (session_bp *b = s->breakpoints; b; b = b->next)
+        if (unbind(b, p->id))
+            send_changed(s, b);
+}
+
+bool breakpoints_switched_off(dap_session *s, const probe_peer *p, const probe_bp_error *report)
+{
+    session_bp *b = find_bp(s, report->id);
+    if (!b)
+        return false;
+    char name[96];
+    fleet_display_name(p, name, sizeof name);
+    size_t len = strlen(name) + strlen(report->message) + 32;
+    char *text = malloc(len);
+    if (text) {
+        snprintf(text, len, "switched off in %s: %s", name, report->message);
+        free(b->switched_off);
+        b->switched_off = text;
+    }
+    unbind(b, p->id);
+    send_changed(s, b);
+    return true;
+}
+
+void breakpoints_expire(dap_session *s, int64_t now_ms)
+{
     for (session_bp *b = s->breakpoints; b; b = b->next) {
-        if (!unbind(b, p->id))
+        if (b->refused || !b->expires_ms || now_ms < b->expires_ms)
             continue;
-        cJSON *body = cJSON_CreateObject();
-        cJSON_AddStringToObject(body, "reason", "changed");
-        cJSON_AddItemToObject(body, "breakpoint", bp_to_dap(b));
-        dap_send_event(s, "breakpoint", body);
+        char duration[32], text[120];
+        snprintf(text, sizeof text, "expired after %s (budgets.expirySeconds)",
+                 budgets_format_duration(s->budgets.expiry_seconds, duration, sizeof duration));
+        if (!(b->refused = strdup(text)))
+            continue; /* out of memory: try again at the next tick */
+        log_info("DAP session %llu: breakpoint %lld %s", (unsigned long long)s->id, (long long)b->id, text);
+        b->n_bound = 0;
+        send_clear(s, &b->id, 1);
+        send_changed(s, b);
     }
 }
 

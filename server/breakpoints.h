@@ -13,7 +13,7 @@ typedef struct session_bp {
     char *ide_path;         /* as the IDE named the source */
     char *build_path;       /* mapped through sourceMap, sent to probes */
     int line;
-    char *mode;             /* "stop" */
+    char *mode;             /* DAP SourceBreakpoint.mode: "stop" (default) or "snapshot" */
     char *condition;        /* DAP SourceBreakpoint.condition; NULL when none */
     char *hit_condition;    /* DAP SourceBreakpoint.hitCondition; NULL when none */
     char *log_message;      /* DAP SourceBreakpoint.logMessage: a logpoint; NULL when none */
@@ -21,12 +21,18 @@ typedef struct session_bp {
     size_t n_bound;
     size_t cap_bound;
     char *failure;          /* why it did not bind somewhere: "pod-a/12: no code at ..." */
+    char *switched_off;     /* "switched off in pod-a/12: ..." when a probe disabled it (CPU budget) */
+    char *refused;          /* not sent to any probe: an unknown mode, or expired; NULL = armed */
+    int64_t expires_ms;     /* snapshot breakpoints and logpoints: when they expire (net_now_ms
+                             * clock); 0 = never */
     struct session_bp *next;
 } session_bp;
 
 /* setBreakpoints for one source: replaces the session's breakpoints in that file (same line,
- * same id; a changed condition, hit condition or log message is sent again), sends them to every matching probe, and answers ref once all have replied
- * or timed out. `requested` is the DAP arguments' "breakpoints" array (may be NULL). */
+ * same id; a changed mode, condition, hit condition or log message is sent again and restarts its
+ * expiry), sends them to every matching probe with the session's budgets, and answers ref once
+ * all have replied or timed out. `requested` is the DAP arguments' "breakpoints" array (may be
+ * NULL). An unknown mode makes an unverified breakpoint whose message names the modes. */
 void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const char *ide_path,
                             const cJSON *requested);
 /* A probe joined that s sees: arm all of s's breakpoints there; report changes as events. */
@@ -35,7 +41,16 @@ void breakpoints_probe_joined(dap_session *s, probe_peer *p);
 void breakpoints_probe_left(dap_session *s, const probe_peer *p);
 /* Removes all of s's breakpoints from every probe it sees and frees them. */
 void breakpoints_remove_all(dap_session *s);
+/* A probe switched breakpoint id off (breakpoint.error with disabled): unbinds it there and sends
+ * the session a "breakpoint" event. Returns false when s has no such breakpoint. */
+bool breakpoints_switched_off(dap_session *s, const probe_peer *p, const probe_bp_error *report);
+/* Expires the session's snapshot breakpoints and logpoints whose time has come (now_ms on the
+ * net_now_ms clock): removed from the probes, reported with a "breakpoint" event. */
+void breakpoints_expire(dap_session *s, int64_t now_ms);
 bool breakpoints_owned(const dap_session *s, int64_t id);
+/* The breakpointModes capability: [{"mode":"stop","label":"Stop",...,"appliesTo":["source"]},
+ * {"mode":"snapshot",...}]. */
+cJSON *breakpoints_modes_capability(void);
 /* The breakpoint id of s, or NULL. */
 const session_bp *breakpoints_find(const dap_session *s, int64_t id);
 

@@ -22,6 +22,7 @@ static const struct {
     { "setVariable", dap_handle_set_variable },
     { "disconnect", dap_handle_disconnect },
     { "podbug/pods", dap_handle_pods },
+    { "podbug/snapshots", dap_handle_snapshots },
 };
 
 void dap_dispatch(dap_session *s, const cJSON *request)

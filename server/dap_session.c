@@ -13,6 +13,7 @@
 #include "handles.h"
 #include "log.h"
 #include "probe_link.h"
+#include "snapshot_threads.h"
 
 static dap_session *sessions;
 static size_t session_count;
@@ -52,6 +53,7 @@ void dap_session_on_open(conn *c)
     s->conn = c;
     s->next_seq = 1;
     s->stop_all = true;
+    budgets_defaults(&s->budgets);
     s->next = sessions;
     sessions = s;
     session_count++;
@@ -66,6 +68,7 @@ void dap_session_on_close(conn *c)
         return;
     c->owner = NULL;
     dap_session_detach(s, NULL);
+    snapshot_threads_forget_session(s);
     for (dap_session **sp = &sessions; *sp; sp = &(*sp)->next) {
         if (*sp == s) {
             *sp = s->next;
@@ -240,7 +243,15 @@ void dap_session_detach(dap_session *s, const dap_request_ref *ref)
         dap_respond(ref, true, NULL, NULL);
 }
 
-static void send_thread_event(dap_session *s, const char *reason, int thread_id)
+void dap_send_console(dap_session *s, const char *text)
+{
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "category", "console");
+    cJSON_AddStringToObject(body, "output", text);
+    dap_send_event(s, "output", body);
+}
+
+void dap_send_thread_event(dap_session *s, const char *reason, int thread_id)
 {
     cJSON *body = cJSON_CreateObject();
     cJSON_AddStringToObject(body, "reason", reason);
@@ -253,7 +264,7 @@ void dap_sessions_probe_joined(probe_peer *p)
     for (dap_session *s = sessions; s; s = s->next) {
         if (!dap_session_sees(s, p))
             continue;
-        send_thread_event(s, "started", handles_thread_id(p->id, p->hello.pid));
+        dap_send_thread_event(s, "started", handles_thread_id(p->id, p->hello.pid));
         breakpoints_probe_joined(s, p);
     }
 }
@@ -298,8 +309,8 @@ void dap_sessions_probe_left(probe_peer *p)
         if (p->stopped)
             for (size_t i = 0; i < p->stop.n_threads; i++)
                 if (p->stop.threads[i].tid != p->hello.pid)
-                    send_thread_event(s, "exited", handles_thread_id(p->id, p->stop.threads[i].tid));
-        send_thread_event(s, "exited", handles_thread_id(p->id, p->hello.pid));
+                    dap_send_thread_event(s, "exited", handles_thread_id(p->id, p->stop.threads[i].tid));
+        dap_send_thread_event(s, "exited", handles_thread_id(p->id, p->hello.pid));
         breakpoints_probe_left(s, p);
     }
     handles_forget_probe(p->id);
@@ -309,17 +320,27 @@ void dap_sessions_breakpoint_error(probe_peer *p, const probe_bp_error *report)
 {
     char name[96], text[600];
     fleet_display_name(p, name, sizeof name);
-    snprintf(text, sizeof text,
-             "podbug: the condition of breakpoint %lld failed in %s: %s (treated as false; reported once)\n",
-             (long long)report->id, name, report->message);
+    if (report->disabled)
+        snprintf(text, sizeof text, "podbug: breakpoint %lld switched off in %s: %s\n", (long long)report->id, name,
+                 report->message);
+    else
+        snprintf(text, sizeof text,
+                 "podbug: the condition of breakpoint %lld failed in %s: %s (treated as false; reported once)\n",
+                 (long long)report->id, name, report->message);
     for (dap_session *s = sessions; s; s = s->next) {
         if (!dap_session_sees(s, p) || !breakpoints_owned(s, report->id))
             continue;
-        cJSON *body = cJSON_CreateObject();
-        cJSON_AddStringToObject(body, "category", "console");
-        cJSON_AddStringToObject(body, "output", text);
-        dap_send_event(s, "output", body);
+        if (report->disabled)
+            breakpoints_switched_off(s, p, report);
+        dap_send_console(s, text);
     }
+}
+
+void dap_sessions_tick(int64_t now_ms)
+{
+    for (dap_session *s = sessions; s; s = s->next)
+        if (s->attached && !s->detached)
+            breakpoints_expire(s, now_ms);
 }
 
 void dap_sessions_logpoint_output(probe_peer *p, const probe_output *line)

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "budgets.h"
 #include "fleet.h"
 #include "probe_msg.h"
 #include "selector.h"
@@ -13,6 +14,9 @@
 
 struct conn;
 struct session_bp;
+
+/* Snapshot threads a session shows at most; older ones are dismissed. */
+#define SESSION_MAX_SNAPSHOT_THREADS 50
 
 typedef struct dap_session {
     uint64_t id;                 /* server-unique, never reused */
@@ -25,7 +29,11 @@ typedef struct dap_session {
     selector sel;
     source_map map;
     bool stop_all;
+    session_budgets budgets;     /* attach argument "budgets" */
     struct session_bp *breakpoints;
+    uint64_t snapshots_shown[SESSION_MAX_SNAPSHOT_THREADS]; /* store ids, oldest first */
+    size_t n_snapshots_shown;
+    bool snapshot_focus_given;   /* a snapshot's stopped event has taken the focus once */
     struct dap_session *next;
 } dap_session;
 
@@ -52,6 +60,10 @@ void dap_respond(const dap_request_ref *ref, bool success, const char *message, 
 void dap_respond_error(const dap_request_ref *ref, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Takes ownership of body (may be NULL). */
 void dap_send_event(dap_session *s, const char *event, cJSON *body);
+/* A "thread" event: reason "started" or "exited". */
+void dap_send_thread_event(dap_session *s, const char *reason, int thread_id);
+/* An "output" event of category "console" with text (which should end in a newline). */
+void dap_send_console(dap_session *s, const char *text);
 
 /* Removes the session's breakpoints from every probe and resumes the stopped processes no other
  * session watches. With ref (a disconnect request), answers it once those processes run. */
@@ -61,10 +73,13 @@ void dap_session_detach(dap_session *s, const dap_request_ref *ref);
 void dap_sessions_probe_joined(probe_peer *p);
 void dap_sessions_probe_stopped(probe_peer *p);
 void dap_sessions_probe_left(probe_peer *p);
-/* A breakpoint's condition failed in p: an "output" event for the sessions owning it. */
+/* A breakpoint's condition failed in p: an "output" event for the sessions owning it; one that
+ * p switched off (report->disabled) also gets a "breakpoint" event. */
 void dap_sessions_breakpoint_error(probe_peer *p, const probe_bp_error *report);
 /* A logpoint's line from p: an "output" event with its source and line for the sessions owning
  * it. */
 void dap_sessions_logpoint_output(probe_peer *p, const probe_output *line);
+/* Expires breakpoints whose time has come, in every session. Called by the loop's timer. */
+void dap_sessions_tick(int64_t now_ms);
 
 #endif

@@ -6,10 +6,12 @@
 
 typedef struct handle {
     int id;          /* 0 = free slot */
-    uint64_t probe_id;
+    uint64_t probe_id; /* 0 for the handles of a stored snapshot */
     int tid;
     int index;
     int64_t probe_ref; /* variables references: the probe's own reference */
+    uint64_t snapshot_id; /* the handles of a stored snapshot: which one (probe_id 0) */
+    const void *node;  /* snapshot variables references: the stored scope or variable */
 } handle;
 
 typedef struct handle_table {
@@ -47,10 +49,10 @@ static const handle *table_find(const handle_table *t, int id)
     return NULL;
 }
 
-static void table_forget(handle_table *t, uint64_t probe_id)
+static void table_forget(handle_table *t, uint64_t probe_id, uint64_t snapshot_id)
 {
     for (size_t i = 0; i < t->n; i++)
-        if (t->items[i].probe_id == probe_id)
+        if (t->items[i].probe_id == probe_id && t->items[i].snapshot_id == snapshot_id)
             t->items[i].id = 0;
 }
 
@@ -60,7 +62,7 @@ static int table_intern(handle_table *t, handle key)
     for (size_t i = 0; i < t->n; i++) {
         const handle *h = &t->items[i];
         if (h->id && h->probe_id == key.probe_id && h->tid == key.tid && h->index == key.index &&
-            h->probe_ref == key.probe_ref)
+            h->probe_ref == key.probe_ref && h->snapshot_id == key.snapshot_id && h->node == key.node)
             return h->id;
     }
     handle *h = table_add(t);
@@ -71,14 +73,28 @@ static int table_intern(handle_table *t, handle key)
     return h->id;
 }
 
+/* A live handle of a process (not of a snapshot), or NULL. */
+static const handle *find_live(const handle_table *t, int id)
+{
+    const handle *h = table_find(t, id);
+    return h && h->probe_id ? h : NULL;
+}
+
+/* A handle of a stored snapshot, or NULL. */
+static const handle *find_snapshot(const handle_table *t, int id)
+{
+    const handle *h = table_find(t, id);
+    return h && !h->probe_id ? h : NULL;
+}
+
 int handles_thread_id(uint64_t probe_id, int tid)
 {
-    return table_intern(&threads, (handle){ 0, probe_id, tid, 0, 0 });
+    return table_intern(&threads, (handle){ .probe_id = probe_id, .tid = tid });
 }
 
 bool handles_thread(int thread_id, uint64_t *probe_id, int *tid)
 {
-    const handle *h = table_find(&threads, thread_id);
+    const handle *h = find_live(&threads, thread_id);
     if (!h)
         return false;
     *probe_id = h->probe_id;
@@ -91,13 +107,13 @@ int handles_frame_id(uint64_t probe_id, int tid, int index)
     handle *h = table_add(&frames);
     if (!h)
         return 0;
-    *h = (handle){ frames.next_id++, probe_id, tid, index, 0 };
+    *h = (handle){ .id = frames.next_id++, .probe_id = probe_id, .tid = tid, .index = index };
     return h->id;
 }
 
 bool handles_frame(int frame_id, uint64_t *probe_id, int *tid, int *index)
 {
-    const handle *h = table_find(&frames, frame_id);
+    const handle *h = find_live(&frames, frame_id);
     if (!h)
         return false;
     *probe_id = h->probe_id;
@@ -108,12 +124,12 @@ bool handles_frame(int frame_id, uint64_t *probe_id, int *tid, int *index)
 
 int handles_var_id(uint64_t probe_id, int64_t probe_ref)
 {
-    return probe_ref > 0 ? table_intern(&vars, (handle){ 0, probe_id, 0, 0, probe_ref }) : 0;
+    return probe_ref > 0 ? table_intern(&vars, (handle){ .probe_id = probe_id, .probe_ref = probe_ref }) : 0;
 }
 
 bool handles_var(int var_id, uint64_t *probe_id, int64_t *probe_ref)
 {
-    const handle *h = table_find(&vars, var_id);
+    const handle *h = find_live(&vars, var_id);
     if (!h)
         return false;
     *probe_id = h->probe_id;
@@ -123,12 +139,63 @@ bool handles_var(int var_id, uint64_t *probe_id, int64_t *probe_ref)
 
 void handles_forget_frames(uint64_t probe_id)
 {
-    table_forget(&frames, probe_id);
-    table_forget(&vars, probe_id);
+    table_forget(&frames, probe_id, 0);
+    table_forget(&vars, probe_id, 0);
 }
 
 void handles_forget_probe(uint64_t probe_id)
 {
     handles_forget_frames(probe_id);
-    table_forget(&threads, probe_id);
+    table_forget(&threads, probe_id, 0);
+}
+
+int handles_snapshot_thread_id(uint64_t snapshot_id)
+{
+    return table_intern(&threads, (handle){ .snapshot_id = snapshot_id });
+}
+
+bool handles_snapshot_thread(int thread_id, uint64_t *snapshot_id)
+{
+    const handle *h = find_snapshot(&threads, thread_id);
+    if (!h)
+        return false;
+    *snapshot_id = h->snapshot_id;
+    return true;
+}
+
+int handles_snapshot_frame_id(uint64_t snapshot_id, int index)
+{
+    return table_intern(&frames, (handle){ .snapshot_id = snapshot_id, .index = index });
+}
+
+bool handles_snapshot_frame(int frame_id, uint64_t *snapshot_id, int *index)
+{
+    const handle *h = find_snapshot(&frames, frame_id);
+    if (!h)
+        return false;
+    *snapshot_id = h->snapshot_id;
+    *index = h->index;
+    return true;
+}
+
+int handles_snapshot_var_id(uint64_t snapshot_id, const void *node)
+{
+    return table_intern(&vars, (handle){ .snapshot_id = snapshot_id, .node = node });
+}
+
+bool handles_snapshot_var(int var_id, uint64_t *snapshot_id, const void **node)
+{
+    const handle *h = find_snapshot(&vars, var_id);
+    if (!h)
+        return false;
+    *snapshot_id = h->snapshot_id;
+    *node = h->node;
+    return true;
+}
+
+void handles_forget_snapshot(uint64_t snapshot_id)
+{
+    table_forget(&threads, 0, snapshot_id);
+    table_forget(&frames, 0, snapshot_id);
+    table_forget(&vars, 0, snapshot_id);
 }

@@ -1,4 +1,4 @@
-/* Answers the server's HTTP endpoints from the fleet registry and session list.
+/* Answers the server's HTTP endpoints from the fleet registry, session list and snapshot store.
  * /healthz is for liveness probes; /api/pods is what `podbug pods` and dashboards read. */
 #include "http_api.h"
 
@@ -8,6 +8,7 @@
 #include <string.h>
 #include "dap_session.h"
 #include "fleet.h"
+#include "snapshot_store.h"
 
 static void set_text(http_response *out, int status, const char *content_type, char *body)
 {
@@ -20,10 +21,10 @@ static void set_text(http_response *out, int status, const char *content_type, c
 void http_api_handle(const char *path, http_response *out)
 {
     if (strcmp(path, "/healthz") == 0) {
-        char *body = malloc(96);
+        char *body = malloc(160);
         if (body)
-            snprintf(body, 96, "{\"status\":\"ok\",\"probes\":%zu,\"sessions\":%zu}\n", fleet_count(),
-                     dap_session_count());
+            snprintf(body, 160, "{\"status\":\"ok\",\"probes\":%zu,\"sessions\":%zu,\"snapshots\":%zu,\"snapshot_bytes\":%zu}\n",
+                     fleet_count(), dap_session_count(), snapshot_store_count(), snapshot_store_bytes());
         set_text(out, 200, "application/json", body);
     } else if (strcmp(path, "/api/pods") == 0) {
         cJSON *pods = fleet_to_json();

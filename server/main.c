@@ -7,6 +7,7 @@
 #include "net.h"
 #include "options.h"
 #include "probe_link.h"
+#include "snapshot_threads.h"
 
 static void on_stop_signal(int sig)
 {
@@ -28,6 +29,7 @@ int main(int argc, char **argv)
     log_set_prefix("podbug-server");
     log_set_level(opts.log_level);
     probe_link_set_timeout(opts.probe_timeout_ms);
+    snapshot_threads_init((size_t)opts.snapshot_limit, 0);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -43,5 +45,6 @@ int main(int argc, char **argv)
     net_run();
     log_info("shutting down");
     net_shutdown();
+    snapshot_store_clear();
     return 0;
 }

@@ -36,6 +36,7 @@ int64_t net_now_ms(void)
 static void on_tick(lws_sorted_usec_list_t *sul)
 {
     probe_link_tick(net_now_ms());
+    dap_sessions_tick(net_now_ms());
     lws_sul_schedule(context, 0, &tick_timer, on_tick, TICK_US);
 }
 

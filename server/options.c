@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include "snapshot_store.h"
 
 #define PODBUG_VERSION "0.1.0"
 
@@ -20,6 +21,8 @@ static const char usage[] =
     "                         0 disables it)\n"
     "  --log-level LEVEL      error, warn, info (default) or debug\n"
     "  --probe-timeout-ms N   how long a request to a probe may take (default 3000)\n"
+    "  --snapshot-limit N     snapshots kept in memory (default 1000; also at most 64 MiB);\n"
+    "                         the oldest are evicted first\n"
     "  --version              print the version and exit\n"
     "  --help                 print this help and exit\n";
 
@@ -35,13 +38,15 @@ static int parse_port(const char *text, int allow_zero, int *out)
 
 options_result server_options_parse(int argc, char **argv, server_options *opts, FILE *out, FILE *err)
 {
-    enum { OPT_LISTEN = 1, OPT_PORT, OPT_DAP_PORT, OPT_LOG_LEVEL, OPT_PROBE_TIMEOUT, OPT_VERSION, OPT_HELP };
+    enum { OPT_LISTEN = 1, OPT_PORT, OPT_DAP_PORT, OPT_LOG_LEVEL, OPT_PROBE_TIMEOUT, OPT_SNAPSHOT_LIMIT, OPT_VERSION,
+           OPT_HELP };
     static const struct option longopts[] = {
         { "listen", required_argument, NULL, OPT_LISTEN },
         { "port", required_argument, NULL, OPT_PORT },
         { "dap-port", required_argument, NULL, OPT_DAP_PORT },
         { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
         { "probe-timeout-ms", required_argument, NULL, OPT_PROBE_TIMEOUT },
+        { "snapshot-limit", required_argument, NULL, OPT_SNAPSHOT_LIMIT },
         { "version", no_argument, NULL, OPT_VERSION },
         { "help", no_argument, NULL, OPT_HELP },
         { NULL, 0, NULL, 0 },
@@ -51,6 +56,7 @@ options_result server_options_parse(int argc, char **argv, server_options *opts,
     opts->dap_port = 4711;
     opts->log_level = LOG_INFO;
     opts->probe_timeout_ms = 3000;
+    opts->snapshot_limit = SNAPSHOT_STORE_DEFAULT_COUNT;
 
     opterr = 0;
     optind = 1;
@@ -86,6 +92,16 @@ options_result server_options_parse(int argc, char **argv, server_options *opts,
                 return OPTIONS_EXIT_ERROR;
             }
             opts->probe_timeout_ms = (int)v;
+            break;
+        }
+        case OPT_SNAPSHOT_LIMIT: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || v < 1 || v > 1000000) {
+                fprintf(err, "podbug-server: --snapshot-limit takes 1..1000000, not '%s'\n", optarg);
+                return OPTIONS_EXIT_ERROR;
+            }
+            opts->snapshot_limit = (int)v;
             break;
         }
         case OPT_VERSION:

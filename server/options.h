@@ -12,6 +12,7 @@ typedef struct server_options {
     int dap_port;              /* --dap-port: DAP over TCP with Content-Length framing; 0 = off */
     log_level log_level;       /* --log-level */
     int probe_timeout_ms;      /* --probe-timeout-ms: how long a request to a probe may take */
+    int snapshot_limit;        /* --snapshot-limit: snapshots kept (oldest evicted first) */
 } server_options;
 
 typedef enum { OPTIONS_RUN, OPTIONS_EXIT_OK, OPTIONS_EXIT_ERROR } options_result;

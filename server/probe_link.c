@@ -1,6 +1,6 @@
 /* Probe connections on the server: decodes envelopes, registers probes on hello, matches replies
- * to pending requests (ids, timeouts), passes stops and failed conditions to the sessions, keeps
- * heartbeats. */
+ * to pending requests (ids, timeouts), passes stops, failed conditions, logpoint lines and
+ * snapshots to the sessions, keeps heartbeats. */
 #include "probe_link.h"
 
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "log.h"
 #include "net.h"
 #include "probe_msg.h"
+#include "snapshot_threads.h"
 
 typedef struct pending_request {
     uint64_t peer_id;
@@ -163,6 +164,33 @@ static void handle_output(probe_peer *p, const probe_envelope *env)
     probe_output_free(&line);
 }
 
+/* A snapshot: validated, then its body (detached from the envelope) goes to the store. An
+ * invalid one is logged and dropped; the probe stays connected. */
+static void handle_snapshot(probe_peer *p, probe_envelope *env, size_t len)
+{
+    char err[1200];
+    if (probe_snapshot_validate(env->body, err, sizeof err) != 0) {
+        char name[96];
+        log_warn("probe %s sent an invalid snapshot (dropped): %s", fleet_display_name(p, name, sizeof name), err);
+        return;
+    }
+    cJSON *body = cJSON_DetachItemFromObjectCaseSensitive(env->root, "body");
+    env->body = NULL;
+    snapshot_threads_on_snapshot(p, body, len);
+}
+
+static void handle_snapshot_dropped(probe_peer *p, const probe_envelope *env)
+{
+    char err[200];
+    probe_snapshot_dropped report;
+    if (probe_snapshot_dropped_from_json(env->body, &report, err, sizeof err) != 0) {
+        log_warn("probe %s sent a bad snapshot.dropped event: %s", p->conn->peer, err);
+        return;
+    }
+    snapshot_threads_on_dropped(p, &report);
+    probe_snapshot_dropped_free(&report);
+}
+
 static void handle_reply(probe_peer *p, const probe_envelope *env, bool ok)
 {
     pending_request *r = take_pending(p->id, env->id);
@@ -206,6 +234,10 @@ void probe_link_on_message(conn *c, const char *text, size_t len)
         handle_breakpoint_error(p, &env);
     } else if (strcmp(env.type, PMSG_OUTPUT) == 0) {
         handle_output(p, &env);
+    } else if (strcmp(env.type, PMSG_SNAPSHOT) == 0) {
+        handle_snapshot(p, &env, len);
+    } else if (strcmp(env.type, PMSG_SNAPSHOT_DROPPED) == 0) {
+        handle_snapshot_dropped(p, &env);
     } else if (strcmp(env.type, PMSG_HEARTBEAT) == 0) {
         /* last_seen_ms is updated above */
     } else if (env.id > 0) {

@@ -8,4 +8,10 @@
 /* `podbug pods [--json]`: the registered processes of the fleet. */
 int cli_pods(const server_url *server, int argc, char **argv);
 
+/* `podbug snap FILE:LINE ...`: a snapshot breakpoint; prints each snapshot as it arrives. */
+int cli_snap(const server_url *server, int argc, char **argv);
+
+/* `podbug log FILE:LINE MESSAGE ...`: a logpoint; prints each line as it arrives. */
+int cli_log(const server_url *server, int argc, char **argv);
+
 #endif

@@ -1,45 +1,13 @@
-/* Blocking HTTP GET over a TCP socket (see http_get.h): resolves the host, sends one request,
+/* Blocking HTTP GET over a TCP socket (see http_get.h): connects (tcp_connect.h), sends one request,
  * reads until the server closes, splits the status line and headers from the body. */
 #include "http_get.h"
+#include "tcp_connect.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
-
-static int connect_to(const char *host, int port, char *err, size_t err_len)
-{
-    char service[16];
-    snprintf(service, sizeof service, "%d", port);
-    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *found;
-    int rc = getaddrinfo(host, service, &hints, &found);
-    if (rc != 0) {
-        snprintf(err, err_len, "cannot resolve %s: %s", host, gai_strerror(rc));
-        return -1;
-    }
-    int fd = -1, last_errno = 0;
-    for (struct addrinfo *a = found; a && fd < 0; a = a->ai_next) {
-        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd < 0)
-            continue;
-        struct timeval timeout = { HTTP_GET_TIMEOUT_SECONDS, 0 };
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-        if (connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
-            last_errno = errno;
-            close(fd);
-            fd = -1;
-        }
-    }
-    freeaddrinfo(found);
-    if (fd < 0)
-        snprintf(err, err_len, "cannot reach %s:%d: %s", host, port, strerror(last_errno));
-    return fd;
-}
 
 /* Reads the whole response into a malloc'ed buffer. */
 static char *read_all(int fd, size_t *len, char *err, size_t err_len)
@@ -80,7 +48,7 @@ static char *read_all(int fd, size_t *len, char *err, size_t err_len)
 int http_get(const char *host, int port, const char *path, int *status, char **body, char *err,
              size_t err_len)
 {
-    int fd = connect_to(host, port, err, err_len);
+    int fd = tcp_connect(host, port, HTTP_GET_TIMEOUT_SECONDS, "cannot reach", err, err_len);
     if (fd < 0)
         return -1;
     char request[1024];

@@ -12,13 +12,22 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  pods [--json]  list the processes registered with the server: pod, namespace, pid,\n"
-    "                 state (running or stopped), executable and labels\n";
+    "                 state (running or stopped), executable and labels\n"
+    "  snap FILE:LINE [--if COND] [--selector k=v,...] [--count N] [--json] [--dap-port N]\n"
+    "                 set a snapshot breakpoint and print each snapshot (stack and variables)\n"
+    "                 as it arrives; the processes run on\n"
+    "  log FILE:LINE MESSAGE [--if COND] [--selector k=v,...] [--count N] [--dap-port N]\n"
+    "                 set a logpoint ('order {o->id}') and print each line as it arrives\n"
+    "\n"
+    "podbug COMMAND --help tells more about one command.\n";
 
 static const struct {
     const char *name;
     int (*run)(const server_url *server, int argc, char **argv);
 } commands[] = {
     { "pods", cli_pods },
+    { "snap", cli_snap },
+    { "log", cli_log },
 };
 
 /* Takes --server URL / --server=URL out of argv wherever it stands (before or after the command,

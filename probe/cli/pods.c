@@ -7,12 +7,7 @@
 #include <string.h>
 #include "commands.h"
 #include "http_get.h"
-
-static const char *text_of(const cJSON *item, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, key);
-    return cJSON_IsString(v) ? v->valuestring : "?";
-}
+#include "json_fields.h"
 
 static void print_labels(const cJSON *pod)
 {
@@ -32,11 +27,10 @@ static void print_table(const cJSON *pods)
     printf("%-24s %-12s %8s %-8s %-28s %s\n", "POD", "NAMESPACE", "PID", "STATE", "EXECUTABLE", "LABELS");
     const cJSON *pod;
     cJSON_ArrayForEach(pod, pods) {
-        const cJSON *pid = cJSON_GetObjectItemCaseSensitive(pod, "pid");
-        const char *exe = text_of(pod, "exe");
+        const char *exe = json_string(pod, "exe", "?");
         const char *base = strrchr(exe, '/');
-        printf("%-24s %-12s %8d %-8s %-28s ", text_of(pod, "pod"), text_of(pod, "namespace"),
-               cJSON_IsNumber(pid) ? pid->valueint : 0, text_of(pod, "state"), base ? base + 1 : exe);
+        printf("%-24s %-12s %8d %-8s %-28s ", json_string(pod, "pod", "?"), json_string(pod, "namespace", "?"),
+               (int)json_number(pod, "pid", 0), json_string(pod, "state", "?"), base ? base + 1 : exe);
         print_labels(pod);
         putchar('\n');
     }

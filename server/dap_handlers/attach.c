@@ -1,5 +1,5 @@
-/* DAP "attach": selects the processes this session debugs (selector, pid), records sourceMap and
- * stopAll, then sends "initialized" so that the IDE sends its breakpoints. */
+/* DAP "attach": selects the processes this session debugs (selector, pid), records sourceMap,
+ * stopAll and budgets, then sends "initialized" so that the IDE sends its breakpoints. */
 #include "handlers.h"
 
 #include <stdio.h>
@@ -12,7 +12,7 @@ void dap_handle_attach(dap_session *s, const dap_request_ref *ref, const cJSON *
         dap_respond_error(ref, "this session is already attached");
         return;
     }
-    char err[200];
+    char err[400];
     selector sel;
     source_map map;
     if (selector_parse(cJSON_GetObjectItemCaseSensitive(args, "selector"),
@@ -26,14 +26,21 @@ void dap_handle_attach(dap_session *s, const dap_request_ref *ref, const cJSON *
         return;
     }
     const cJSON *stop_all = cJSON_GetObjectItemCaseSensitive(args, "stopAll");
-    if (stop_all && !cJSON_IsBool(stop_all)) {
+    session_budgets budgets;
+    const char *refusal = NULL;
+    if (stop_all && !cJSON_IsBool(stop_all))
+        refusal = "'stopAll' must be true or false";
+    else if (budgets_parse(cJSON_GetObjectItemCaseSensitive(args, "budgets"), &budgets, err, sizeof err) != 0)
+        refusal = err;
+    if (refusal) {
         selector_free(&sel);
         source_map_free(&map);
-        dap_respond_error(ref, "attach: 'stopAll' must be true or false");
+        dap_respond_error(ref, "attach: %s", refusal);
         return;
     }
     s->sel = sel;
     s->map = map;
+    s->budgets = budgets;
     s->stop_all = stop_all ? cJSON_IsTrue(stop_all) : true;
     s->attached = true;
 
@@ -47,12 +54,9 @@ void dap_handle_attach(dap_session *s, const dap_request_ref *ref, const cJSON *
              matching == 1 ? "" : "es");
     dap_respond(ref, true, NULL, NULL);
 
-    cJSON *out = cJSON_CreateObject();
     char text[300];
     snprintf(text, sizeof text, "podbug: attached to %s: %zu process%s now, more as they start\n", what, matching,
              matching == 1 ? "" : "es");
-    cJSON_AddStringToObject(out, "category", "console");
-    cJSON_AddStringToObject(out, "output", text);
-    dap_send_event(s, "output", out);
+    dap_send_console(s, text);
     dap_send_event(s, "initialized", NULL);
 }

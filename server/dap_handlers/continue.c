@@ -1,5 +1,6 @@
 /* DAP "continue": resumes the whole process that owns the thread (processes in other pods are
- * not touched); answered once the probe confirms, then other sessions hear "continued". */
+ * not touched); answered once the probe confirms, then other sessions hear "continued". On a
+ * snapshot thread it dismisses the thread. */
 #include "handlers.h"
 
 #include <stdlib.h>
@@ -37,6 +38,9 @@ static void on_continue_reply(void *ctx, probe_peer *p, const cJSON *result, con
 
 void dap_handle_continue(dap_session *s, const dap_request_ref *ref, const cJSON *args)
 {
+    const cJSON *thread_id = cJSON_GetObjectItemCaseSensitive(args, "threadId");
+    if (cJSON_IsNumber(thread_id) && dap_snapshot_continue(s, ref, thread_id->valueint))
+        return;
     int tid;
     probe_peer *p = dap_thread_probe(s, ref, args, &tid);
     if (!p)

@@ -18,6 +18,7 @@ void dap_handle_scopes(dap_session *s, const dap_request_ref *ref, const cJSON *
 void dap_handle_variables(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_evaluate(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_set_variable(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+void dap_handle_snapshots(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 
 /* The probe that owns DAP thread id `thread_id` among those s sees; NULL with the request
  * answered with an error otherwise. */
@@ -38,11 +39,42 @@ typedef void (*dap_probe_answer_fn)(const dap_request_ref *ref, probe_peer *p, c
  * with the probe's message; a success goes to answer. */
 void dap_probe_forward(const dap_request_ref *ref, probe_peer *p, const char *type, cJSON *body,
                        dap_probe_answer_fn answer);
-/* Adds the DAP fields of a value to o: value_key ("value" or "result"), type, variablesReference
- * (the probe's reference mapped to a handle; 0 without children), namedVariables, indexedVariables. */
-void dap_add_value_fields(cJSON *o, const probe_peer *p, const char *value_key, const char *value,
-                          const char *type, int64_t probe_ref, int named, int indexed);
 /* Answers ref with a probe_value_reply (evaluate, setVariable) as {value_key, type, ...}. */
 void dap_answer_value(const dap_request_ref *ref, probe_peer *p, const cJSON *result, const char *value_key);
+
+/* ---- snapshot_answers.c: requests about snapshot threads, answered from the store ---- */
+
+/* Each returns false, answering nothing, when the id is not a snapshot's (the live path applies);
+ * otherwise answers the request (an error when s does not show that snapshot) and returns true. */
+bool dap_snapshot_stack_trace(dap_session *s, const dap_request_ref *ref, int thread_id, int start_frame,
+                              int levels);
+/* Dismisses the snapshot thread (the process it came from is not touched). */
+bool dap_snapshot_continue(dap_session *s, const dap_request_ref *ref, int thread_id);
+bool dap_snapshot_scopes(dap_session *s, const dap_request_ref *ref, int frame_id);
+/* Children of a stored scope or variable: `start`, `count` (0 = all) and `filter` ("indexed",
+ * "named" or NULL) as in the DAP request. */
+bool dap_snapshot_variables(dap_session *s, const dap_request_ref *ref, int var_id, int start, int count,
+                            const char *filter);
+/* Looks the expression up among the frame's captured variables (evaluate names compared as
+ * evaluate_names_match does: "o->amount" finds "(*o).amount"); a snapshot cannot run code or read
+ * memory. */
+bool dap_snapshot_evaluate(dap_session *s, const dap_request_ref *ref, int frame_id, const char *expression);
+/* Refused: a snapshot is read-only. */
+bool dap_snapshot_set_variable(dap_session *s, const dap_request_ref *ref, int var_id);
+
+/* ---- dap_json.c: DAP body pieces shared by live processes and stored snapshots ---- */
+
+/* A StackFrame: name (function, or address and module), source mapped to the IDE's path through
+ * s's sourceMap, line, instructionPointerReference, moduleId. */
+cJSON *dap_frame_json(const dap_session *s, int frame_id, const probe_frame *f);
+cJSON *dap_scope_json(const char *name, const char *presentation_hint, int variables_reference, int named,
+                      bool expensive);
+/* Adds the DAP fields of a value to o: value_key ("value" or "result"), type, variablesReference
+ * (0 without children), namedVariables and indexedVariables (when positive). */
+void dap_add_value_fields(cJSON *o, const char *value_key, const char *value, const char *type,
+                          int variables_reference, int named, int indexed);
+/* A Variable: name, the value fields, evaluateName (when known). */
+cJSON *dap_variable_json(const char *name, const char *value, const char *type, int variables_reference,
+                         int named, int indexed, const char *evaluate_name);
 
 #endif

@@ -2,6 +2,8 @@
  * announced; each later capability is switched on by the change that implements it. */
 #include "handlers.h"
 
+#include "../breakpoints.h"
+
 void dap_handle_initialize(dap_session *s, const dap_request_ref *ref, const cJSON *args)
 {
     if (s->initialized) {
@@ -21,5 +23,6 @@ void dap_handle_initialize(dap_session *s, const dap_request_ref *ref, const cJS
     cJSON_AddBoolToObject(caps, "supportsRestartRequest", false);
     cJSON_AddBoolToObject(caps, "supportsSingleThreadExecutionRequests", false);
     cJSON_AddArrayToObject(caps, "exceptionBreakpointFilters");
+    cJSON_AddItemToObject(caps, "breakpointModes", breakpoints_modes_capability());
     dap_respond(ref, true, NULL, caps);
 }

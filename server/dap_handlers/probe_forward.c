@@ -68,19 +68,6 @@ void dap_probe_forward(const dap_request_ref *ref, probe_peer *p, const char *ty
     probe_link_request(p, type, body, on_probe_reply, req);
 }
 
-void dap_add_value_fields(cJSON *o, const probe_peer *p, const char *value_key, const char *value,
-                          const char *type, int64_t probe_ref, int named, int indexed)
-{
-    cJSON_AddStringToObject(o, value_key, value ? value : "");
-    if (type)
-        cJSON_AddStringToObject(o, "type", type);
-    cJSON_AddNumberToObject(o, "variablesReference", handles_var_id(p->id, probe_ref));
-    if (named > 0)
-        cJSON_AddNumberToObject(o, "namedVariables", named);
-    if (indexed > 0)
-        cJSON_AddNumberToObject(o, "indexedVariables", indexed);
-}
-
 void dap_answer_value(const dap_request_ref *ref, probe_peer *p, const cJSON *result, const char *value_key)
 {
     probe_value_reply reply = { 0 };
@@ -89,7 +76,8 @@ void dap_answer_value(const dap_request_ref *ref, probe_peer *p, const cJSON *re
         dap_respond_error(ref, "%s: the probe sent a malformed reply: %s", ref->command, err);
     } else {
         cJSON *body = cJSON_CreateObject();
-        dap_add_value_fields(body, p, value_key, reply.value, reply.type, reply.ref, reply.named, reply.indexed);
+        dap_add_value_fields(body, value_key, reply.value, reply.type, handles_var_id(p->id, reply.ref), reply.named,
+                             reply.indexed);
         dap_respond(ref, true, NULL, body);
     }
     probe_value_reply_free(&reply);

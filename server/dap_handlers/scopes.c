@@ -1,5 +1,6 @@
 /* DAP "scopes": the scopes of a stopped frame (Arguments, Locals, Globals, Statics, Registers),
- * listed by the probe; their probe references become DAP variablesReferences. */
+ * listed by the probe; their probe references become DAP variablesReferences. A snapshot frame's
+ * scopes are the stored ones. */
 #include "handlers.h"
 
 #include "../handles.h"
@@ -17,15 +18,8 @@ static void answer_scopes(const dap_request_ref *ref, probe_peer *p, const cJSON
     cJSON *scopes = cJSON_AddArrayToObject(body, "scopes");
     for (size_t i = 0; i < reply.n; i++) {
         const probe_scope *sc = &reply.scopes[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", sc->name);
-        if (sc->presentation_hint)
-            cJSON_AddStringToObject(o, "presentationHint", sc->presentation_hint);
-        cJSON_AddNumberToObject(o, "variablesReference", handles_var_id(p->id, sc->ref));
-        if (sc->named > 0)
-            cJSON_AddNumberToObject(o, "namedVariables", sc->named);
-        cJSON_AddBoolToObject(o, "expensive", sc->expensive != 0);
-        cJSON_AddItemToArray(scopes, o);
+        cJSON_AddItemToArray(scopes, dap_scope_json(sc->name, sc->presentation_hint, handles_var_id(p->id, sc->ref),
+                                                    sc->named, sc->expensive != 0));
     }
     dap_respond(ref, true, NULL, body);
     probe_scopes_reply_free(&reply);
@@ -38,6 +32,8 @@ void dap_handle_scopes(dap_session *s, const dap_request_ref *ref, const cJSON *
         dap_respond_error(ref, "scopes: 'frameId' is required");
         return;
     }
+    if (dap_snapshot_scopes(s, ref, frame_id->valueint))
+        return;
     probe_frame_request fr;
     probe_peer *p = dap_frame_probe(s, ref, frame_id->valueint, &fr.tid, &fr.frame);
     if (p)

@@ -1,5 +1,6 @@
 /* DAP "setVariable": the probe assigns the value of an expression to a scalar or pointer child
- * of a variablesReference, in memory or in a register of the top frame, and shows the result. */
+ * of a variablesReference, in memory or in a register of the top frame, and shows the result.
+ * Snapshots are read-only. */
 #include "handlers.h"
 
 static void answer_set_variable(const dap_request_ref *ref, probe_peer *p, const cJSON *result)
@@ -15,6 +16,9 @@ void dap_handle_set_variable(dap_session *s, const dap_request_ref *ref, const c
         dap_respond_error(ref, "setVariable: 'name' and 'value' are required strings");
         return;
     }
+    const cJSON *var_id = cJSON_GetObjectItemCaseSensitive(args, "variablesReference");
+    if (cJSON_IsNumber(var_id) && dap_snapshot_set_variable(s, ref, var_id->valueint))
+        return;
     probe_set_variable_request sr = { .name = name->valuestring, .value = value->valuestring };
     probe_peer *p = dap_var_probe(s, ref, args, &sr.ref);
     if (p)

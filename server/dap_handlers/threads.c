@@ -1,10 +1,12 @@
 /* DAP "threads": one entry per running process ("<pod>/<pid> <program>") and, for a stopped
- * process, one entry per thread ("<pod>/<pid> <thread name>"), so hundreds of pods stay usable. */
+ * process, one entry per thread ("<pod>/<pid> <thread name>"), so hundreds of pods stay usable;
+ * then the session's snapshot threads. */
 #include "handlers.h"
 
 #include <stdio.h>
 #include <string.h>
 #include "../handles.h"
+#include "../snapshot_threads.h"
 
 static void add_thread(cJSON *list, int id, const char *prefix, const char *name)
 {
@@ -36,5 +38,6 @@ void dap_handle_threads(dap_session *s, const dap_request_ref *ref, const cJSON 
             add_thread(list, handles_thread_id(p->id, p->hello.pid), prefix, base ? base + 1 : exe);
         }
     }
+    snapshot_threads_list(s, list);
     dap_respond(ref, true, NULL, body);
 }

@@ -1,8 +1,10 @@
 /* DAP "variables": the children of a variablesReference (a scope, or a value with members,
- * elements or a pointee), a page at a time, as the probe formats them. */
+ * elements or a pointee), a page at a time, as the probe formats them (or as a stored snapshot
+ * holds them). */
 #include "handlers.h"
 
 #include <string.h>
+#include "../handles.h"
 
 static void answer_variables(const dap_request_ref *ref, probe_peer *p, const cJSON *result)
 {
@@ -17,12 +19,8 @@ static void answer_variables(const dap_request_ref *ref, probe_peer *p, const cJ
     cJSON *variables = cJSON_AddArrayToObject(body, "variables");
     for (size_t i = 0; i < reply.n; i++) {
         const probe_variable *v = &reply.variables[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", v->name);
-        dap_add_value_fields(o, p, "value", v->value, v->type, v->ref, v->named, v->indexed);
-        if (v->evaluate_name)
-            cJSON_AddStringToObject(o, "evaluateName", v->evaluate_name);
-        cJSON_AddItemToArray(variables, o);
+        cJSON_AddItemToArray(variables, dap_variable_json(v->name, v->value, v->type, handles_var_id(p->id, v->ref),
+                                                          v->named, v->indexed, v->evaluate_name));
     }
     dap_respond(ref, true, NULL, body);
     probe_variables_reply_free(&reply);
@@ -54,9 +52,12 @@ void dap_handle_variables(dap_session *s, const dap_request_ref *ref, const cJSO
     }
     if (!paging_argument(ref, args, "start", &vr.start) || !paging_argument(ref, args, "count", &vr.count))
         return;
+    vr.filter = filter ? filter->valuestring : NULL;
+    const cJSON *var_id = cJSON_GetObjectItemCaseSensitive(args, "variablesReference");
+    if (cJSON_IsNumber(var_id) && dap_snapshot_variables(s, ref, var_id->valueint, vr.start, vr.count, vr.filter))
+        return;
     probe_peer *p = dap_var_probe(s, ref, args, &vr.ref);
     if (!p)
         return;
-    vr.filter = filter ? filter->valuestring : NULL;
     dap_probe_forward(ref, p, PMSG_VARIABLES, probe_variables_request_to_json(&vr), answer_variables);
 }

@@ -1,5 +1,6 @@
 /* libFuzzer target for protocol/probe_msg: decodes the envelope, then tries every typed decoder
- * on the body; a decoded body must re-encode to the same JSON, a rejected one must stay zeroed. */
+ * on the body; a decoded body must re-encode to the same JSON, a rejected one must stay zeroed.
+ * The snapshot validator must give the same verdict on the body and on a reprinted copy. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,22 @@ DEFINE_TRY(probe_variables_reply)
 DEFINE_TRY(probe_evaluate_request)
 DEFINE_TRY(probe_set_variable_request)
 DEFINE_TRY(probe_value_reply)
+DEFINE_TRY(probe_snapshot_dropped)
+
+static void try_snapshot_validate(const cJSON *body)
+{
+    char err[1200] = "", again_err[1200] = "";
+    int verdict = probe_snapshot_validate(body, err, sizeof err);
+    if (verdict != 0 && err[0] == '\0')
+        abort();
+    char *text = cJSON_PrintUnformatted(body);
+    cJSON *reparsed = text ? cJSON_Parse(text) : NULL;
+    if (!reparsed || probe_snapshot_validate(reparsed, again_err, sizeof again_err) != verdict ||
+        strcmp(err, again_err) != 0)
+        abort();
+    cJSON_Delete(reparsed);
+    free(text);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -88,6 +105,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     try_probe_evaluate_request(env.body);
     try_probe_set_variable_request(env.body);
     try_probe_value_reply(env.body);
+    try_probe_snapshot_dropped(env.body);
+    try_snapshot_validate(env.body);
 
     /* The envelope itself must re-encode to something that decodes to the same type and id. */
     char *text = probe_envelope_encode(env.type, env.id, cJSON_Duplicate(env.body, 1));

@@ -1,7 +1,10 @@
-/* A target for the condition benchmarks: each stdin line "N" calls handle() N times in a tight
- * loop and prints the wall time per call; tests mark the breakpoint line with a BP comment. */
+/* A target for the condition and snapshot benchmarks: each stdin line "N" calls handle() N times
+ * in a tight loop, "deep N" calls it N times at the bottom of ten nested calls, and each prints the
+ * wall time per call; tests mark the breakpoint lines with BP comments. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +20,20 @@ __attribute__((noinline)) void handle(struct req *r)
     total += r->amount; /* BP:hot */
 }
 
+/* Ten frames, each with an argument and two locals, above handle_deep. */
+__attribute__((noinline)) int descend(int level, struct req *r)
+{
+    int below = level * 3;
+    long mark = total + level;
+    if (level == 0) {
+        total += r->amount; /* BP:deep */
+        return (int)mark;
+    }
+    int got = descend(level - 1, r);
+    total ^= got; /* after the call: it stays a real call at -O2 */
+    return below + (int)(mark & 1);
+}
+
 static double now_ns(void)
 {
     struct timespec ts;
@@ -30,12 +47,16 @@ int main(void)
     fflush(stdout);
     char line[64];
     while (fgets(line, sizeof line, stdin)) {
-        long n = atol(line);
+        bool deep = strncmp(line, "deep ", 5) == 0;
+        long n = atol(deep ? line + 5 : line);
         struct req r = { 0, 100 };
         double start = now_ns();
         for (long i = 0; i < n; i++) {
             r.id = (int)i;
-            handle(&r);
+            if (deep)
+                descend(9, &r);
+            else
+                handle(&r);
         }
         printf("ns_per_call %.1f calls %ld\n", (now_ns() - start) / (n > 0 ? n : 1), n);
         fflush(stdout);

@@ -332,14 +332,14 @@ Test(bp_conditions_compiled, a_failing_condition_is_false_counted_and_reported_o
 {
     add_condition(4, "o->tier->level == 2", "");
     add_condition(5, "o->amount > 0", "");
-    uint64_t first_errors = bp_conditions_first_errors();
+    uint64_t first_errors = bp_conditions_news();
     int64_t ids[BP_CONDITIONS_MAX_PER_ADDRESS];
     const struct order *no_tier = &orders[2];
     for (int k = 0; k < 5; k++) {
         cr_expect_eq(hit_with(no_tier, ids), 1, "only the sound condition wants the hit");
         cr_expect_eq(ids[0], 5);
     }
-    cr_expect_eq(bp_conditions_first_errors(), first_errors + 1, "one first error, not five");
+    cr_expect_eq(bp_conditions_news(), first_errors + 1, "one first error, not five");
     cr_expect_eq(bp_conditions_hits(4), 0);
 
     int64_t id = 0;
@@ -353,4 +353,73 @@ Test(bp_conditions_compiled, a_failing_condition_is_false_counted_and_reported_o
 
     cr_expect_eq(hit_with(&orders[0], ids), 2, "a good order passes both");
     cr_expect_not(bp_conditions_take_error(&id, message, sizeof message, &count));
+}
+
+/* A condition that eats more than its CPU budget is switched off (skipped from then on) and
+ * handed over once with the measured cost; a cheap one at the same site keeps working. */
+Test(bp_conditions_compiled, a_condition_over_its_cpu_budget_is_switched_off)
+{
+    char err[ERR_LEN] = "";
+    cond_program *p = cond_compile(symbols, site(), "o->amount > 100", err, sizeof err);
+    cr_assert_not_null(p, "%s", err);
+    bp_filter greedy = { .action = BP_STOP, .program = p, .hit = parse(""),
+                         .budget = { .per_second = 1, .bytes_per_second = 1024, .cpu_percent = 1 } };
+    cr_assert_eq(bp_conditions_register(site(), 21, &greedy), 0);
+    add_condition(22, "o->amount > 0", "");
+    uint64_t news = bp_conditions_news();
+    int64_t ids[BP_CONDITIONS_MAX_PER_ADDRESS];
+    /* Back to back evaluations use ~100% of a core: 1% with a 2 s burst overflows after ~20 ms. */
+    size_t hits = 0;
+    for (int k = 0; k < 2000000 && bp_conditions_news() == news; k++)
+        hits += hit_with(&orders[0], ids) == 2;
+    cr_assert_eq(bp_conditions_news(), news + 1, "switched off once");
+    uint64_t counted = bp_conditions_hits(21);
+    cr_expect_eq(hit_with(&orders[0], ids), 1, "the switched-off breakpoint is skipped");
+    cr_expect_eq(ids[0], 22);
+    cr_expect_eq(bp_conditions_hits(21), counted, "no more hits counted");
+
+    int64_t id = 0;
+    char why[ERR_LEN] = "";
+    cr_assert(bp_conditions_take_switched_off(&id, why, sizeof why));
+    cr_expect_eq(id, 21);
+    cr_expect(strstr(why, "over its budget of 1% of a core") != NULL, "%s", why);
+    cr_expect(strstr(why, "evaluations") != NULL, "%s", why);
+    cr_expect_not(bp_conditions_take_switched_off(&id, why, sizeof why), "handed over once");
+    cr_expect_gt(hits, 10u);
+}
+
+/* A step limit lower than what the condition needs makes every evaluation a run-time error. */
+Test(bp_conditions_compiled, the_step_limit_is_a_runtime_error)
+{
+    char err[ERR_LEN] = "";
+    cond_program *p = cond_compile(symbols, site(), "o->amount > 1 && o->amount > 2 && o->amount > 3",
+                                   err, sizeof err);
+    cr_assert_not_null(p, "%s", err);
+    cond_set_step_limit(p, 3);
+    cr_assert_eq(bp_conditions_add(site(), 23, p, parse("")), 0);
+    int64_t ids[BP_CONDITIONS_MAX_PER_ADDRESS];
+    cr_expect_eq(hit_with(&orders[0], ids), 0);
+    int64_t id = 0;
+    char message[ERR_LEN] = "";
+    uint64_t count = 0;
+    cr_assert(bp_conditions_take_error(&id, message, sizeof message, &count));
+    cr_expect_eq(id, 23);
+    cr_expect_str_eq(message, "step limit exceeded");
+}
+
+/* Formatted logpoint text is charged to bytes_per_second by the agent; over it, lines drop. */
+Test(bp_conditions, log_bytes_over_the_budget_are_dropped_and_counted)
+{
+    bp_filter log = { .action = BP_LOG, .hit = { HIT_EVERY, 0 },
+                      .budget = { .per_second = 100, .bytes_per_second = 1024, .cpu_percent = 10 } };
+    cr_assert_eq(bp_conditions_register(SITE_B, 31, &log), 0);
+    size_t admitted = 0;
+    for (int i = 0; i < 20; i++)
+        admitted += bp_conditions_admit_log_bytes(31, 100);
+    cr_expect_eq(admitted, 10, "a burst of one second: 1024 bytes, ten lines of 100");
+    cr_expect_eq(bp_conditions_take_dropped(31), 10);
+    int64_t id;
+    uint64_t dropped;
+    cr_expect_not(bp_conditions_take_any_dropped(BP_LOG, &id, &dropped), "taken already");
+    bp_conditions_remove(SITE_B, 31);
 }

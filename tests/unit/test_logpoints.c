@@ -98,24 +98,6 @@ Test(logpoint_ring, keeps_order_refuses_when_full_and_wraps)
     }
 }
 
-/* ---- the rate limit ---- */
-
-Test(logpoint_rate, bursts_then_one_per_interval)
-{
-    logpoint_rate rate = { 0 };
-    const uint64_t start = UINT64_C(5000000000), interval = 1000000000u / LOGPOINT_RATE_PER_SECOND;
-    for (int i = 0; i < LOGPOINT_RATE_PER_SECOND; i++)
-        cr_assert(logpoint_rate_admit(&rate, start), "burst %d", i);
-    cr_expect_not(logpoint_rate_admit(&rate, start), "past the burst");
-    cr_expect_not(logpoint_rate_admit(&rate, start + interval / 2), "before the next interval");
-    cr_expect(logpoint_rate_admit(&rate, start + interval), "one more after an interval");
-    cr_expect_not(logpoint_rate_admit(&rate, start + interval));
-    /* a quiet second refills the whole burst */
-    for (int i = 0; i < LOGPOINT_RATE_PER_SECOND; i++)
-        cr_assert(logpoint_rate_admit(&rate, start + 3 * UINT64_C(1000000000)), "refilled %d", i);
-    cr_expect_not(logpoint_rate_admit(&rate, start + 3 * UINT64_C(1000000000)));
-}
-
 /* ---- formatting ---- */
 
 static const dtype int_type = { .kind = DT_BASE, .name = "int", .size = 4, .encoding = DT_ENC_SIGNED };

@@ -238,6 +238,55 @@ Test(probe_types, breakpoints_set_round_trips)
     probe_bp_set_free(&out);
 }
 
+static void expect_same_budget(const probe_bp_budget *a, const probe_bp_budget *b)
+{
+    cr_expect_eq(a->max_frames, b->max_frames, "max_frames");
+    cr_expect_eq(a->max_depth, b->max_depth, "max_depth");
+    cr_expect_eq(a->max_bytes, b->max_bytes, "max_bytes");
+    cr_expect_eq(a->per_second, b->per_second, "per_second");
+    cr_expect_eq(a->bytes_per_second, b->bytes_per_second, "bytes_per_second");
+    cr_expect_eq(a->cpu_percent, b->cpu_percent, "cpu_percent");
+    cr_expect_eq(a->condition_steps, b->condition_steps, "condition_steps");
+}
+
+Test(probe_types, breakpoint_budgets_round_trip)
+{
+    probe_bp_spec specs[] = {
+        { .id = 1, .source = "a.c", .line = 3, .mode = "snapshot",
+          .budget = { .max_frames = 64, .max_depth = 0, .max_bytes = 4096, .per_second = 100000,
+                      .bytes_per_second = 1073741824, .cpu_percent = 1, .condition_steps = 16 } },
+        { .id = 2, .source = "a.c", .line = 4, .mode = "stop",
+          .budget = { .max_depth = -1, .cpu_percent = 50 } },
+    };
+    probe_bp_set in = { specs, 2 }, out;
+    ROUND_TRIP(probe_bp_set, PMSG_BREAKPOINTS_SET, 3, &in, &out);
+    cr_assert_eq(out.n, 2);
+    expect_same_budget(&out.breakpoints[0].budget, &specs[0].budget);
+    expect_same_budget(&out.breakpoints[1].budget, &specs[1].budget);
+    probe_bp_set_free(&out);
+}
+
+Test(probe_types, absent_budget_fields_take_their_defaults_and_are_not_sent)
+{
+    cJSON *json = cJSON_Parse("{\"breakpoints\":[{\"id\":3,\"source\":\"a.c\",\"line\":5},"
+                              "{\"id\":4,\"source\":\"a.c\",\"line\":6,\"budget\":{\"per_second\":7}}]}");
+    probe_bp_set out;
+    char err[256];
+    cr_assert_eq(probe_bp_set_from_json(json, &out, err, sizeof err), 0, "%s", err);
+    probe_bp_budget defaults = { .max_depth = -1 }, seven = { .max_depth = -1, .per_second = 7 };
+    expect_same_budget(&out.breakpoints[0].budget, &defaults);
+    expect_same_budget(&out.breakpoints[1].budget, &seven);
+    cJSON *again = probe_bp_set_to_json(&out);
+    char *text = cJSON_PrintUnformatted(again);
+    cr_expect_str_eq(text, "{\"breakpoints\":[{\"id\":3,\"source\":\"a.c\",\"line\":5,\"mode\":\"stop\"},"
+                           "{\"id\":4,\"source\":\"a.c\",\"line\":6,\"mode\":\"stop\","
+                           "\"budget\":{\"per_second\":7}}]}");
+    free(text);
+    cJSON_Delete(again);
+    probe_bp_set_free(&out);
+    cJSON_Delete(json);
+}
+
 Test(probe_types, breakpoint_mode_defaults_to_stop_without_conditions)
 {
     cJSON *json = cJSON_Parse("{\"breakpoints\":[{\"id\":3,\"source\":\"a.c\",\"line\":5}]}");
@@ -337,7 +386,121 @@ Test(probe_types, breakpoint_error_round_trips)
     cr_expect_eq(out.id, 12);
     expect_same_string(out.message, in.message, "message");
     cr_expect_eq(out.count, 3);
+    cr_expect_eq(out.disabled, 0);
     probe_bp_error_free(&out);
+
+    probe_bp_error off = { .id = 5, .message = "used 35% of a core (budget 10%)", .count = 1,
+                           .disabled = 1 };
+    ROUND_TRIP(probe_bp_error, PMSG_BREAKPOINT_ERROR, 0, &off, &out);
+    cr_expect_eq(out.disabled, 1);
+    expect_same_string(out.message, off.message, "message");
+    probe_bp_error_free(&out);
+}
+
+Test(probe_types, snapshot_dropped_round_trips)
+{
+    probe_snapshot_dropped in = { .id = 9, .dropped = 123 }, out;
+    ROUND_TRIP(probe_snapshot_dropped, PMSG_SNAPSHOT_DROPPED, 0, &in, &out);
+    cr_expect_eq(out.id, 9);
+    cr_expect_eq(out.dropped, 123);
+    probe_snapshot_dropped_free(&out);
+}
+
+/* The example of PROBE_PROTOCOL.md 4.15. */
+#define SNAPSHOT_EXAMPLE                                                                     \
+    "{\"id\":2,\"tid\":4243,\"thread_name\":\"worker-1\",\"time_ms\":1795000000000,"             \
+    "\"capture_ns\":14200,\"truncated\":false,\"dropped\":0,\"frames\":["                      \
+    "{\"pc\":\"0x401196\",\"function\":\"process\",\"file\":\"/src/orders.c\",\"line\":30,"        \
+    "\"module\":\"/app/orders\",\"scopes\":[{\"name\":\"Arguments\",\"presentation_hint\":"       \
+    "\"arguments\",\"variables\":[{\"name\":\"o\",\"value\":\"0x4052a0\",\"type\":"              \
+    "\"struct order *\",\"evaluate_name\":\"o\",\"named\":1,\"children\":[{\"name\":\"*o\","      \
+    "\"value\":\"{...}\",\"type\":\"struct order\",\"evaluate_name\":\"*o\",\"named\":2,"         \
+    "\"children\":[{\"name\":\"id\",\"value\":\"7\",\"type\":\"int\",\"evaluate_name\":"         \
+    "\"o->id\"},{\"name\":\"amount\",\"value\":\"300\",\"type\":\"long\",\"evaluate_name\":"     \
+    "\"o->amount\"}]}]}]}]}]}"
+
+static int validate_text(const char *text, char *err, size_t err_len)
+{
+    cJSON *json = cJSON_Parse(text);
+    cr_assert_not_null(json, "test input is not JSON: %s", text);
+    int rc = probe_snapshot_validate(json, err, err_len);
+    cJSON_Delete(json);
+    return rc;
+}
+
+Test(probe_snapshot, the_protocol_example_is_valid)
+{
+    char err[256] = "";
+    cr_expect_eq(validate_text(SNAPSHOT_EXAMPLE, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(validate_text("{\"id\":2,\"tid\":1,\"thread_name\":\"\",\"time_ms\":0,"
+                               "\"capture_ns\":0,\"truncated\":true,\"dropped\":4,\"frames\":[]}",
+                               err, sizeof err), 0, "%s", err);
+}
+
+/* A snapshot whose only variable has `levels` levels of children ("a" > "b" > "b" ...). */
+static char *nested_snapshot(int levels)
+{
+    size_t cap = 512 + (size_t)levels * 64;
+    char *text = malloc(cap);
+    cr_assert_not_null(text);
+    strcpy(text, "{\"id\":1,\"tid\":1,\"thread_name\":\"t\",\"time_ms\":1,\"capture_ns\":1,"
+                 "\"truncated\":false,\"dropped\":0,\"frames\":[{\"pc\":\"0x1\",\"scopes\":["
+                 "{\"name\":\"Locals\",\"variables\":[");
+    for (int i = 0; i < levels; i++)
+        strcat(text, i ? ",\"children\":[{\"name\":\"b\",\"value\":\"1\"" : "{\"name\":\"a\",\"value\":\"1\"");
+    for (int i = 0; i < levels; i++)
+        strcat(text, i ? "]}" : "}");
+    strcat(text, "]}]}]}");
+    return text;
+}
+
+Test(probe_snapshot, variables_nest_at_most_64_levels)
+{
+    char err[1200] = "";
+    char *ok = nested_snapshot(PROBE_SNAPSHOT_MAX_VARIABLE_DEPTH);
+    cr_expect_eq(validate_text(ok, err, sizeof err), 0, "%s", err);
+    free(ok);
+    char *deep = nested_snapshot(PROBE_SNAPSHOT_MAX_VARIABLE_DEPTH + 1);
+    cr_expect_eq(validate_text(deep, err, sizeof err), -1);
+    char expected[1200] = "frames[0].scopes[0].variables[0]";
+    for (int i = 1; i <= PROBE_SNAPSHOT_MAX_VARIABLE_DEPTH; i++)
+        strcat(expected, ".children[0]");
+    strcat(expected, ": nested too deeply");
+    cr_expect_str_eq(err, expected);
+    free(deep);
+}
+
+#define SNAPSHOT_WITH(fields) \
+    "{\"id\":1,\"tid\":1,\"thread_name\":\"t\",\"time_ms\":1,\"capture_ns\":1,\"truncated\":false" fields "}"
+#define ONE_FRAME(frame) SNAPSHOT_WITH(",\"dropped\":0,\"frames\":[" frame "]")
+#define ONE_VARIABLE(variable) \
+    ONE_FRAME("{\"pc\":\"0x1\",\"scopes\":[{\"name\":\"L\",\"variables\":[" variable "]}]}")
+
+Test(probe_snapshot, malformed_snapshots_name_the_offending_field)
+{
+    static const struct { const char *json, *error; } cases[] = {
+        { "[]", "body: expected an object" },
+        { SNAPSHOT_WITH(""), "dropped: missing required field" },
+        { SNAPSHOT_WITH(",\"dropped\":-1,\"frames\":[]"), "dropped: expected an integer >= 0" },
+        { SNAPSHOT_WITH(",\"dropped\":0"), "frames: missing required field" },
+        { ONE_FRAME("{\"scopes\":[]}"), "frames[0].pc: missing required field" },
+        { ONE_FRAME("{\"pc\":17,\"scopes\":[]}"),
+          "frames[0].pc: expected a hex address string like \"0x401136\"" },
+        { ONE_FRAME("{\"pc\":\"0x1\",\"line\":\"3\",\"scopes\":[]}"), "frames[0].line: expected an integer" },
+        { ONE_FRAME("{\"pc\":\"0x1\"}"), "frames[0].scopes: missing required field" },
+        { ONE_FRAME("{\"pc\":\"0x1\",\"scopes\":[{\"name\":\"L\"}]}"),
+          "frames[0].scopes[0].variables: missing required field" },
+        { ONE_VARIABLE("{\"name\":\"x\"}"), "frames[0].scopes[0].variables[0].value: missing required field" },
+        { ONE_VARIABLE("{\"name\":\"x\",\"value\":\"1\",\"named\":-1}"),
+          "frames[0].scopes[0].variables[0].named: expected an integer >= 0" },
+        { ONE_VARIABLE("{\"name\":\"x\",\"value\":\"1\",\"children\":[{\"name\":\"y\",\"value\":2}]}"),
+          "frames[0].scopes[0].variables[0].children[0].value: expected a string" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char err[256] = "";
+        cr_expect_eq(validate_text(cases[i].json, err, sizeof err), -1, "accepted: %s", cases[i].json);
+        cr_expect_str_eq(err, cases[i].error, "input: %s", cases[i].json);
+    }
 }
 
 Test(probe_types, output_round_trips)
@@ -571,6 +734,7 @@ Test(probe_types, free_is_safe_on_zeroed_structs)
     FREE_ZEROED(probe_evaluate_request);
     FREE_ZEROED(probe_set_variable_request);
     FREE_ZEROED(probe_value_reply);
+    FREE_ZEROED(probe_snapshot_dropped);
 }
 
 Test(probe_types, a_single_breakpoint_state_can_be_freed)
@@ -623,6 +787,7 @@ DEFINE_TRY(probe_variables_reply)
 DEFINE_TRY(probe_evaluate_request)
 DEFINE_TRY(probe_set_variable_request)
 DEFINE_TRY(probe_value_reply)
+DEFINE_TRY(probe_snapshot_dropped)
 
 struct bad_body {
     int (*decode)(const cJSON *json, char *err, size_t err_len);
@@ -740,6 +905,31 @@ static const struct bad_body bad_bodies[] = {
       "name: expected a string" },
     { try_probe_value_reply, "{\"type\":\"int\"}", "value: missing required field" },
     { try_probe_value_reply, "{\"value\":\"1\",\"ref\":-1}", "ref: expected an integer >= 0" },
+    { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":1,\"budget\":{\"max_frames\":65}") "]}",
+      "breakpoints[0].budget.max_frames: must be 1..64" },
+    { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":1,\"budget\":{\"max_depth\":-1}") "]}",
+      "breakpoints[0].budget.max_depth: must be 0..4" },
+    { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":1,\"budget\":{\"max_bytes\":4095}") "]}",
+      "breakpoints[0].budget.max_bytes: must be 4096..1048576" },
+    { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":1,\"budget\":{\"per_second\":0}") "]}",
+      "breakpoints[0].budget.per_second: must be 1..100000" },
+    { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":1,\"budget\":{\"bytes_per_second\":1e12}") "]}",
+      "breakpoints[0].budget.bytes_per_second: must be 1024..1073741824" },
+    { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":1,\"budget\":{\"cpu_percent\":101}") "]}",
+      "breakpoints[0].budget.cpu_percent: must be 1..100" },
+    { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":1,\"budget\":{\"condition_steps\":8}") "]}",
+      "breakpoints[0].budget.condition_steps: must be 16..65536" },
+    { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":1,\"budget\":{\"cpu_percent\":\"5\"}") "]}",
+      "breakpoints[0].budget.cpu_percent: expected an integer" },
+    { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":1,\"budget\":{\"cpu_percent\":5.5}") "]}",
+      "breakpoints[0].budget.cpu_percent: expected an integer" },
+    { try_probe_bp_set, "{\"breakpoints\":[" BP(",\"line\":1,\"budget\":[]") "]}",
+      "breakpoints[0].budget: expected an object" },
+    { try_probe_bp_error, "{\"id\":1,\"message\":\"m\",\"count\":1,\"disabled\":1}",
+      "disabled: expected true or false" },
+    { try_probe_snapshot_dropped, "{\"id\":1}", "dropped: missing required field" },
+    { try_probe_snapshot_dropped, "{\"id\":1,\"dropped\":0}", "dropped: expected an integer >= 1" },
+    { try_probe_snapshot_dropped, "{\"dropped\":3}", "id: missing required field" },
 };
 
 Test(probe_types, malformed_bodies_name_the_offending_field)

@@ -1,8 +1,10 @@
 /* Unit tests for safe_mem.c: reads and writes of good, unmapped, protected and partly mapped
- * memory of this process, all-or-nothing, with errno left as it was. */
+ * memory of this process, all-or-nothing, with errno left as it was; reads served from a
+ * per-thread memory image (a snapshot's copy), with or without falling through to the process. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -101,4 +103,139 @@ Test(safe_mem, writes_data_but_not_read_only_or_unmapped_memory)
                  "a write running into a read-only page fails");
     cr_assert_eq(safe_mem_write(0x10, &v, sizeof v), -1);
     munmap(p, 2 * PAGE);
+}
+
+/* ---- memory images ---- */
+
+/* An image of two regions that continue one another, [BASE, BASE + 8) and [BASE + 8, BASE + 12),
+ * and one after a gap, [BASE + 16, BASE + 20). BASE is never mapped in this process (the first
+ * page), so only the image can serve reads there. */
+#define BASE 0x100u
+static const uint8_t image_bytes[] = "ABCDEFGHijklMNOP";
+static const mem_region image_regions[] = {
+    { BASE, 0, 8 }, { BASE + 8, 8, 4 }, { BASE + 16, 12, 4 },
+};
+
+static mem_image image_of(bool fall_through)
+{
+    return (mem_image){ image_bytes, image_regions, 3, fall_through };
+}
+
+Test(safe_mem_image, reads_inside_regions_come_from_the_copy)
+{
+    mem_image image = image_of(false);
+    char buf[16] = "";
+    safe_mem_use_image(&image);
+    cr_assert_eq(safe_mem_read(BASE + 2, buf, 4), 0);
+    cr_assert_eq(memcmp(buf, "CDEF", 4), 0);
+    cr_assert_eq(safe_mem_read(BASE + 6, buf, 5), 0, "regions that continue one another chain");
+    cr_assert_eq(memcmp(buf, "GHijk", 5), 0);
+    cr_assert_eq(safe_mem_read(BASE + 17, buf, 3), 0);
+    cr_assert_eq(memcmp(buf, "NOP", 3), 0);
+    cr_assert_not(safe_mem_image_missed(), "nothing was refused");
+    safe_mem_use_image(NULL);
+}
+
+Test(safe_mem_image, reads_outside_or_across_a_gap_fail_and_count_as_missed)
+{
+    mem_image image = image_of(false);
+    char buf[16];
+    static const char process_bytes[] = "in the process";
+    safe_mem_use_image(&image);
+    cr_assert_eq(safe_mem_read(BASE + 10, buf, 4), -1, "runs from a region into the gap");
+    cr_assert(safe_mem_image_missed());
+    cr_assert_not(safe_mem_image_missed(), "reading the flag clears it");
+    cr_assert_eq(safe_mem_read(BASE + 18, buf, 4), -1, "runs off the last region");
+    cr_assert_eq(safe_mem_read((uintptr_t)process_bytes, buf, 4), -1,
+                 "readable memory that was not copied is not read");
+    cr_assert(safe_mem_image_missed());
+    safe_mem_use_image(NULL);
+    cr_assert_eq(safe_mem_read((uintptr_t)process_bytes, buf, 4), 0, "no image: the process");
+    cr_assert_not(safe_mem_image_missed());
+}
+
+Test(safe_mem_image, a_fall_through_image_reads_the_process_for_what_it_lacks)
+{
+    static char live[8] = "live";
+    static const uint8_t copy[8] = "copy";
+    mem_region region = { (uint64_t)(uintptr_t)live, 0, 4 };
+    mem_image image = { copy, &region, 1, true };
+    char buf[8] = "";
+    safe_mem_use_image(&image);
+    cr_assert_eq(safe_mem_read((uintptr_t)live, buf, 4), 0);
+    cr_assert_eq(memcmp(buf, "copy", 4), 0, "held bytes come from the image, not the process");
+    cr_assert_eq(safe_mem_read((uintptr_t)live, buf, 5), 0, "not wholly held: the process");
+    cr_assert_eq(memcmp(buf, "live", 5), 0);
+    cr_assert_eq(safe_mem_read(BASE, buf, 4), -1, "the process cannot read there");
+    cr_assert_not(safe_mem_image_missed(), "a fall-through image never misses");
+    safe_mem_use_image(NULL);
+}
+
+Test(safe_mem_image, read_upto_serves_the_longest_held_prefix)
+{
+    mem_image image = image_of(false);
+    char buf[32] = "";
+    safe_mem_use_image(&image);
+    cr_assert_eq(safe_mem_read_upto(BASE + 4, buf, 8), 8);
+    cr_assert_eq(memcmp(buf, "EFGHijkl", 8), 0);
+    cr_assert_not(safe_mem_image_missed(), "it got all it asked for");
+    cr_assert_eq(safe_mem_read_upto(BASE + 4, buf, sizeof buf), 8, "stops at the gap");
+    cr_assert(safe_mem_image_missed(), "stopping short of max is a miss");
+    cr_assert_eq(safe_mem_read_upto(BASE + 12, buf, 4), 0);
+    safe_mem_use_image(NULL);
+
+    char *p = two_pages(0, true); /* p[0..PAGE) readable 'a', then unmapped */
+    static const uint8_t copy[4] = "copy";
+    mem_region region = { (uint64_t)(uintptr_t)(p + PAGE - 20), 0, 4 };
+    mem_image fall = { copy, &region, 1, true };
+    safe_mem_use_image(&fall);
+    cr_assert_eq(safe_mem_read_upto((uintptr_t)(p + PAGE - 20), buf, sizeof buf), 20,
+                 "the prefix from the image, the rest from the process up to the unmapped page");
+    cr_assert_eq(memcmp(buf, "copyaaaaaaaaaaaaaaaa", 20), 0);
+    safe_mem_use_image(NULL);
+    munmap(p, PAGE);
+}
+
+Test(safe_mem_image, writes_are_refused_while_an_image_is_in_use)
+{
+    static long target = 1;
+    long v = 5;
+    mem_image image = image_of(true);
+    safe_mem_use_image(&image);
+    cr_assert_eq(safe_mem_write((uintptr_t)&target, &v, sizeof v), -1);
+    cr_assert_eq(target, 1);
+    safe_mem_use_image(NULL);
+    cr_assert_eq(safe_mem_write((uintptr_t)&target, &v, sizeof v), 0);
+    cr_assert_eq(target, 5);
+}
+
+Test(safe_mem_image, holds_tells_whether_every_byte_is_in_the_copy)
+{
+    mem_image image = image_of(false);
+    cr_assert(mem_image_holds(&image, BASE, 12), "two regions that continue one another");
+    cr_assert(mem_image_holds(&image, BASE + 16, 4));
+    cr_assert(mem_image_holds(&image, BASE + 3, 0));
+    cr_assert_not(mem_image_holds(&image, BASE + 8, 5), "into the gap");
+    cr_assert_not(mem_image_holds(&image, BASE + 12, 1));
+}
+
+static void *read_in_another_thread(void *arg)
+{
+    char buf[4];
+    return (void *)(intptr_t)safe_mem_read((uintptr_t)arg, buf, sizeof buf);
+}
+
+Test(safe_mem_image, the_image_belongs_to_the_thread_that_set_it)
+{
+    static const char process_bytes[] = "process";
+    mem_image image = image_of(false);
+    safe_mem_use_image(&image);
+    pthread_t thread;
+    void *result;
+    cr_assert_eq(pthread_create(&thread, NULL, read_in_another_thread, (void *)process_bytes), 0);
+    cr_assert_eq(pthread_join(thread, &result), 0);
+    cr_assert_eq((intptr_t)result, 0, "another thread reads the process");
+    char buf[4];
+    cr_assert_eq(safe_mem_read((uintptr_t)process_bytes, buf, sizeof buf), -1);
+    safe_mem_use_image(NULL);
 }
