@@ -1,7 +1,9 @@
 // `make demo`: a podbug-server, three probe'd "pods" of one service, and a scripted DAP client
-// that sets one breakpoint for the whole fleet and prints each stop and its stack readably.
+// that sets one breakpoint for the whole fleet and prints each stop and its stack readably; then
+// the podbug CLI, without an IDE: a conditional snapshot and a logpoint while the pods run on.
+import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { CheckedClient, markerLine, repoRoot, Server, Target, waitFor, watchdog } from '../tests/integration/lib/harness.mjs';
+import { buildDir, CheckedClient, markerLine, repoRoot, Server, Target, waitFor, watchdog } from '../tests/integration/lib/harness.mjs';
 
 const say = (s = '') => process.stdout.write(`${s}\n`);
 const source = path.join(repoRoot, 'tests/targets/worker.c');
@@ -35,6 +37,47 @@ async function printVariables(client, threadId) {
   const expr = 'req->amount / 100 > 40 ? 40 : req->amount / 100';
   const result = await client.evaluateRequest({ expression: expr, frameId: frame.id, context: 'repl' });
   say(`    evaluate ${expr}  ->  ${result.body.result}`);
+}
+
+/** Runs build/podbug with args against the server; prints its stdout indented, as it comes. */
+function podbugCli(server, args) {
+  return new Promise((resolve, reject) => {
+    const cli = spawn(path.join(buildDir, 'podbug'),
+      [...args, '--server', `ws://127.0.0.1:${server.port}`, '--dap-port', String(server.dapPort)],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let pending = '';
+    let errors = '';
+    cli.stdout.on('data', (d) => {
+      pending += d;
+      const lines = pending.split('\n');
+      pending = lines.pop();
+      for (const l of lines) if (l) say(`           ${l}`);
+    });
+    cli.stderr.on('data', (d) => { errors += d; });
+    const timer = setTimeout(() => cli.kill('SIGTERM'), 30000);
+    cli.on('exit', (code) => {
+      clearTimeout(timer);
+      if (pending) say(`           ${pending}`);
+      if (code === 0) resolve();
+      else reject(new Error(`podbug ${args[0]} exited with ${code}: ${errors.trim()}`));
+    });
+  });
+}
+
+/** The CLI part: a conditional snapshot and a logpoint in every pod, while they keep running. */
+async function cliDemo(server) {
+  const where = `tests/targets/worker.c:${line}`;
+  const condition = 'req->amount > 4900';
+  say();
+  say('without an IDE: the podbug CLI talks DAP to the same server');
+  say(`$ podbug snap ${where} --if '${condition}' --selector app=checkout --count 1`);
+  say('         (snapshot mode: the hitting thread copies its stack and variables and runs on; no pod stops)');
+  await podbugCli(server, ['snap', path.join(repoRoot, where.split(':')[0]) + `:${line}`, '--if', condition,
+    '--selector', 'app=checkout', '--count', '1']);
+  const message = 'request {req->id} from {req->user}: amount {req->amount}';
+  say(`$ podbug log ${where} '${message}' --if 'req->amount < 30' --count 3`);
+  await podbugCli(server, ['log', path.join(repoRoot, where.split(':')[0]) + `:${line}`, message,
+    '--if', 'req->amount < 30', '--selector', 'app=checkout', '--count', '3']);
 }
 
 async function main() {
@@ -80,6 +123,8 @@ async function main() {
     await client.disconnectRequest({});
     say();
     say('ide      disconnected: breakpoints removed from every pod, all pods running');
+    await cliDemo(server);
+    say();
     const listed = await server.pods();
     for (const p of listed) say(`pod      ${p.pod.padEnd(11)} pid ${p.pid}  ${p.state}  build-id ${p.build_id.slice(0, 12)}…`);
     const problems = client.violations();

@@ -42,6 +42,11 @@ static cJSON *snapshot_json(const dap_session *s, const snapshot_record *r)
     cJSON_AddNumberToObject(o, "line", r->line);
     if (cJSON_IsString(function))
         cJSON_AddStringToObject(o, "function", function->valuestring);
+    const cJSON *capture_ns = cJSON_GetObjectItemCaseSensitive(r->body, "capture_ns");
+    if (cJSON_IsNumber(capture_ns))
+        cJSON_AddNumberToObject(o, "captureNs", capture_ns->valuedouble);
+    const cJSON *truncated = cJSON_GetObjectItemCaseSensitive(r->body, "truncated");
+    cJSON_AddBoolToObject(o, "truncated", cJSON_IsTrue(truncated));
     int thread_id = snapshot_threads_thread_id(s, r->id);
     if (thread_id)
         cJSON_AddNumberToObject(o, "threadId", thread_id);
