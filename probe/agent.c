@@ -18,6 +18,7 @@
 #include "msg_assembler.h"
 #include "out_queue.h"
 #include "probe_msg.h"
+#include "safe_mem.h"
 #include "server_requests.h"
 #include "stopper.h"
 #include "symbols.h"
@@ -238,8 +239,19 @@ static struct lws_context *create_context(void)
     return ctx;
 }
 
+/* Every read of the target's memory goes through process_vm_readv; container runtimes' default
+ * seccomp profiles refuse it unless the container may ptrace. Say so once, at start. */
+static void check_memory_access(void)
+{
+    int sample = 42, copy = 0;
+    if (safe_mem_read((uintptr_t)&sample, &copy, sizeof copy) != 0 || copy != sample)
+        log_warn("process_vm_readv is refused in this process (a seccomp profile without "
+                 "SYS_PTRACE?): conditions, logpoints, snapshots and variables cannot read memory");
+}
+
 static int setup(char *err, size_t err_len)
 {
+    check_memory_access();
     pid_t self = (pid_t)syscall(SYS_gettid);
     if (pipe2(notify_fds, O_NONBLOCK | O_CLOEXEC) != 0) {
         snprintf(err, err_len, "pipe: %s", strerror(errno));
