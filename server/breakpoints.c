@@ -1,6 +1,7 @@
 /* Breakpoint fan-out (see breakpoints.h): diffing a source's breakpoints, one breakpoints.set /
- * breakpoints.clear per probe, merging the probes' answers into one DAP state per breakpoint, and
- * the end of a breakpoint's life in a probe (switched off) or everywhere (expired). */
+ * breakpoints.clear per probe, merging the probes' answers into one DAP state per breakpoint, the
+ * end of a breakpoint's life in a probe (switched off) or everywhere (expired), and the sending
+ * side of canary arming (canary.c decides). */
 #include "breakpoints.h"
 
 #include <stdio.h>
@@ -20,6 +21,7 @@ static const struct {
 #define N_MODES (sizeof modes / sizeof modes[0])
 
 static int64_t next_bp_id = 1;
+static uint64_t next_placement = 1;
 
 /* One round of breakpoints.set to several probes, answered (or evented) when all replied. */
 typedef struct bp_batch {
@@ -32,10 +34,14 @@ typedef struct bp_batch {
     size_t n_ids;
 } bp_batch;
 
+/* One breakpoints.set of a batch: to one probe, with its own breakpoints. */
 typedef struct bp_reply_ctx {
     bp_batch *batch;
     uint64_t probe_id;
     char probe_name[96];
+    uint64_t placement;      /* a canary placement (see canary.h), or 0: a fleet-wide set */
+    size_t n_ids;
+    int64_t ids[];           /* the breakpoints sent */
 } bp_reply_ctx;
 
 static session_bp *find_bp(const dap_session *s, int64_t id)
@@ -83,6 +89,7 @@ static void free_bp(session_bp *b)
     free(b->failure);
     free(b->switched_off);
     free(b->refused);
+    canary_reset(&b->canary);
     free(b);
 }
 
@@ -122,14 +129,26 @@ static void set_failure(session_bp *b, const char *probe_name, const char *why)
         snprintf(b->failure, len, "%s: %s", probe_name, why);
 }
 
-static cJSON *bp_to_dap(const session_bp *b)
+/* The processes s sees other than probe_id. */
+static size_t others_seen(const dap_session *s, uint64_t probe_id)
+{
+    size_t n = 0;
+    for (const probe_peer *p = fleet_first(); p; p = p->next)
+        n += p->id != probe_id && dap_session_sees(s, p);
+    return n;
+}
+
+static cJSON *bp_to_dap(const dap_session *s, const session_bp *b)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double)b->id);
     cJSON_AddBoolToObject(o, "verified", b->n_bound > 0);
     char msg[600];
+    size_t others = b->canary.phase == CANARY_WATCHING ? others_seen(s, b->canary.probe_id) : 0;
     if (b->refused)
         snprintf(msg, sizeof msg, "%s", b->refused);
+    else if (canary_message(&b->canary, others, s->canary.window_ms, msg, sizeof msg))
+        ; /* the canary's state says it all */
     else if (b->n_bound == 0)
         snprintf(msg, sizeof msg, "%s",
                  b->switched_off ? b->switched_off
@@ -152,7 +171,7 @@ static void send_changed(dap_session *s, const session_bp *b)
 {
     cJSON *body = cJSON_CreateObject();
     cJSON_AddStringToObject(body, "reason", "changed");
-    cJSON_AddItemToObject(body, "breakpoint", bp_to_dap(b));
+    cJSON_AddItemToObject(body, "breakpoint", bp_to_dap(s, b));
     dap_send_event(s, "breakpoint", body);
 }
 
@@ -165,7 +184,7 @@ static void finish_batch(bp_batch *batch)
         for (size_t i = 0; i < batch->n_ids; i++) {
             session_bp *b = find_bp(s, batch->ids[i]);
             if (b)
-                cJSON_AddItemToArray(list, bp_to_dap(b));
+                cJSON_AddItemToArray(list, bp_to_dap(s, b));
         }
         dap_respond(&batch->ref, true, NULL, body);
     } else if (s && batch->send_events) {
@@ -179,33 +198,10 @@ static void finish_batch(bp_batch *batch)
     free(batch);
 }
 
-static void on_set_reply(void *ctx_ptr, probe_peer *peer, const cJSON *result, const char *error)
+/* A batch is answered when its last request is done; whoever sends requests holds it meanwhile
+ * (outstanding + 1), so that no early reply finishes it. */
+static void batch_release(bp_batch *batch)
 {
-    bp_reply_ctx *ctx = ctx_ptr;
-    bp_batch *batch = ctx->batch;
-    dap_session *s = dap_session_find(batch->session_id);
-    probe_bp_result res = { 0 };
-    char err[200] = "";
-    if (result && probe_bp_result_from_json(result, &res, err, sizeof err) != 0)
-        error = err;
-    for (size_t i = 0; s && i < batch->n_ids; i++) {
-        session_bp *b = find_bp(s, batch->ids[i]);
-        if (!b || b->refused)
-            continue;
-        const probe_bp_state *st = NULL;
-        for (size_t j = 0; !error && j < res.n; j++)
-            if (res.breakpoints[j].id == b->id)
-                st = &res.breakpoints[j];
-        if (st && st->verified) {
-            bind(b, ctx->probe_id);
-        } else {
-            unbind(b, ctx->probe_id);
-            set_failure(b, ctx->probe_name,
-                        error ? error : st && st->message ? st->message : "the probe did not report it");
-        }
-    }
-    probe_bp_result_free(&res);
-    free(ctx);
     if (--batch->outstanding == 0)
         finish_batch(batch);
 }
@@ -214,6 +210,21 @@ static void on_clear_reply(void *ctx, probe_peer *peer, const cJSON *result, con
 {
     if (error)
         log_warn("clearing breakpoints: %s", error);
+}
+
+static void clear_in(probe_peer *p, const int64_t *ids, size_t n)
+{
+    probe_bp_clear clear = { (int64_t *)ids, n };
+    cJSON *body = n ? probe_bp_clear_to_json(&clear) : NULL;
+    if (body)
+        probe_link_request(p, PMSG_BREAKPOINTS_CLEAR, body, on_clear_reply, NULL);
+}
+
+static void send_clear(dap_session *s, const int64_t *ids, size_t n)
+{
+    for (probe_peer *p = fleet_first(); p; p = p->next)
+        if (dap_session_sees(s, p))
+            clear_in(p, ids, n);
 }
 
 static cJSON *specs_json(const dap_session *s, const int64_t *ids, size_t n)
@@ -234,41 +245,120 @@ static cJSON *specs_json(const dap_session *s, const int64_t *ids, size_t n)
     return json;
 }
 
-/* Sends ids to every probe the session sees (or only `only`), then finishes the batch. */
-static void fan_out(dap_session *s, bp_batch *batch, probe_peer *only)
+static void on_set_reply(void *ctx_ptr, probe_peer *peer, const cJSON *result, const char *error);
+
+/* Sends ids to p as one request of batch (placement: see bp_reply_ctx). Returns false when out of
+ * memory (nothing sent). */
+static bool send_set(dap_session *s, bp_batch *batch, probe_peer *p, const int64_t *ids, size_t n,
+                     uint64_t placement)
 {
-    batch->outstanding = 1; /* held until every request is out, so no reply finishes it early */
-    for (probe_peer *p = fleet_first(); p; p = p->next) {
-        if ((only && p != only) || !dap_session_sees(s, p))
-            continue;
-        bp_reply_ctx *ctx = calloc(1, sizeof *ctx);
-        cJSON *body = ctx ? specs_json(s, batch->ids, batch->n_ids) : NULL;
-        if (!body) {
-            free(ctx);
-            continue;
-        }
-        ctx->batch = batch;
-        ctx->probe_id = p->id;
-        fleet_display_name(p, ctx->probe_name, sizeof ctx->probe_name);
-        batch->outstanding++;
-        probe_link_request(p, PMSG_BREAKPOINTS_SET, body, on_set_reply, ctx);
+    bp_reply_ctx *ctx = calloc(1, sizeof *ctx + n * sizeof ctx->ids[0]);
+    cJSON *body = ctx ? specs_json(s, ids, n) : NULL;
+    if (!body) {
+        free(ctx);
+        return false;
     }
-    if (--batch->outstanding == 0)
-        finish_batch(batch);
+    ctx->batch = batch;
+    ctx->probe_id = p->id;
+    fleet_display_name(p, ctx->probe_name, sizeof ctx->probe_name);
+    ctx->placement = placement;
+    ctx->n_ids = n;
+    memcpy(ctx->ids, ids, n * sizeof ids[0]);
+    batch->outstanding++;
+    probe_link_request(p, PMSG_BREAKPOINTS_SET, body, on_set_reply, ctx);
+    return true;
 }
 
-static void send_clear(dap_session *s, const int64_t *ids, size_t n)
+/* Sends the batch's breakpoints that wait for a canary (UNPLACED) to the next candidate after
+ * after_id, all in one request; with no candidate left they stay UNPLACED. */
+static void place_canaries(dap_session *s, bp_batch *batch, uint64_t after_id)
 {
-    if (n == 0)
-        return;
-    probe_bp_clear clear = { (int64_t *)ids, n };
-    for (probe_peer *p = fleet_first(); p; p = p->next) {
-        if (!dap_session_sees(s, p))
-            continue;
-        cJSON *body = probe_bp_clear_to_json(&clear);
-        if (body)
-            probe_link_request(p, PMSG_BREAKPOINTS_CLEAR, body, on_clear_reply, NULL);
+    int64_t *ids = calloc(batch->n_ids ? batch->n_ids : 1, sizeof *ids);
+    size_t n = 0;
+    for (size_t i = 0; ids && i < batch->n_ids; i++) {
+        const session_bp *b = find_bp(s, batch->ids[i]);
+        if (b && !b->refused && b->canary.phase == CANARY_UNPLACED)
+            ids[n++] = b->id;
     }
+    probe_peer *p = n ? canary_candidate(s, after_id) : NULL;
+    uint64_t placement = next_placement++;
+    for (size_t i = 0; p && i < n; i++)
+        canary_ask(&find_bp(s, ids[i])->canary, p, placement);
+    if (p && !send_set(s, batch, p, ids, n, placement))
+        for (size_t i = 0; i < n; i++)
+            canary_unplaced(&find_bp(s, ids[i])->canary);
+    free(ids);
+}
+
+/* Whether a reply speaks for b: a placement still waiting for it, or a fleet-wide set of a
+ * breakpoint the canary does not hold back. */
+static bool reply_concerns(const session_bp *b, const bp_reply_ctx *ctx)
+{
+    if (!b || b->refused)
+        return false;
+    return ctx->placement ? canary_awaits(&b->canary, ctx->placement) : !canary_holds_back(&b->canary);
+}
+
+static void on_set_reply(void *ctx_ptr, probe_peer *peer, const cJSON *result, const char *error)
+{
+    bp_reply_ctx *ctx = ctx_ptr;
+    bp_batch *batch = ctx->batch;
+    dap_session *s = dap_session_find(batch->session_id);
+    probe_bp_result res = { 0 };
+    char err[200] = "";
+    if (result && probe_bp_result_from_json(result, &res, err, sizeof err) != 0)
+        error = err;
+    size_t n_unplaced = 0;
+    for (size_t i = 0; s && i < ctx->n_ids; i++) {
+        session_bp *b = find_bp(s, ctx->ids[i]);
+        if (!reply_concerns(b, ctx))
+            continue;
+        const probe_bp_state *st = NULL;
+        for (size_t j = 0; !error && j < res.n; j++)
+            if (res.breakpoints[j].id == b->id)
+                st = &res.breakpoints[j];
+        if (st && st->verified) {
+            bind(b, ctx->probe_id);
+            if (ctx->placement) {
+                canary_placed(&b->canary, net_now_ms(), s->canary.window_ms);
+                log_info("DAP session %llu: breakpoint %lld armed in its canary %s", (unsigned long long)s->id,
+                         (long long)b->id, ctx->probe_name);
+            }
+        } else {
+            unbind(b, ctx->probe_id);
+            set_failure(b, ctx->probe_name,
+                        error ? error : st && st->message ? st->message : "the probe did not report it");
+            if (ctx->placement) {
+                canary_unplaced(&b->canary);
+                ctx->ids[n_unplaced++] = b->id;
+            }
+        }
+    }
+    if (n_unplaced > 0) {
+        if (error && peer)
+            clear_in(peer, ctx->ids, n_unplaced); /* a request that failed may still have armed them */
+        place_canaries(s, batch, ctx->probe_id);
+    }
+    probe_bp_result_free(&res);
+    free(ctx);
+    batch_release(batch);
+}
+
+/* Sends the batch's breakpoints that go fleet-wide (not refused, not held back by a canary) to
+ * every probe the session sees, or only to `only`, except probe except_id. */
+static void fan_out(dap_session *s, bp_batch *batch, probe_peer *only, uint64_t except_id)
+{
+    int64_t *ids = calloc(batch->n_ids ? batch->n_ids : 1, sizeof *ids);
+    size_t n = 0;
+    for (size_t i = 0; ids && i < batch->n_ids; i++) {
+        const session_bp *b = find_bp(s, batch->ids[i]);
+        if (b && !b->refused && !canary_holds_back(&b->canary))
+            ids[n++] = b->id;
+    }
+    for (probe_peer *p = fleet_first(); n && p; p = p->next)
+        if ((!only || p == only) && p->id != except_id && dap_session_sees(s, p))
+            send_set(s, batch, p, ids, n, 0);
+    free(ids);
 }
 
 /* Frees a detached list of breakpoints and removes them from every probe the session sees. */
@@ -474,29 +564,45 @@ void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const ch
             old = b;
             continue;
         }
-        if (changed && !is_new && b->refused)
-            send_clear(s, &b->id, 1); /* changed to an unknown mode: out of the probes */
+        /* A canary decides on a new or changed breakpoint, and retries one no process bound. */
+        bool canary_starts = s->canary.window_ms && !b->refused && (changed || b->canary.phase == CANARY_UNPLACED);
+        if (changed && !is_new && (b->refused || canary_starts))
+            send_clear(s, &b->id, 1); /* out of the probes: an unknown mode, or until its canary passes */
         /* Every probe answers again: failures are those of this round. */
         free(b->failure);
         b->failure = NULL;
         free(b->switched_off);
         b->switched_off = NULL;
-        if (b->refused)
+        if (b->refused || canary_starts)
             b->n_bound = 0;
+        if (changed)
+            canary_reset(&b->canary);
+        if (canary_starts)
+            canary_unplaced(&b->canary); /* placed below */
         b->next = NULL;
         *tail = b;
         tail = &b->next;
         batch->ids[batch->n_ids++] = b->id;
     }
     release_all(s, old);
-    fan_out(s, batch, NULL);
+    batch->outstanding = 1;
+    fan_out(s, batch, NULL, 0);
+    place_canaries(s, batch, 0);
+    batch_release(batch);
+}
+
+/* What a process that joins gets: the fleet-wide breakpoints, and a try as the canary of those
+ * no process bound; not those whose canary is deciding or failed. */
+static bool goes_to_joiner(const session_bp *b)
+{
+    return !b->refused && (b->canary.phase == CANARY_NONE || b->canary.phase == CANARY_UNPLACED);
 }
 
 void breakpoints_probe_joined(dap_session *s, probe_peer *p)
 {
     size_t n = 0;
     for (session_bp *b = s->breakpoints; b; b = b->next)
-        n += !b->refused;
+        n += goes_to_joiner(b);
     if (n == 0)
         return;
     bp_batch *batch = new_batch(s, n);
@@ -504,23 +610,54 @@ void breakpoints_probe_joined(dap_session *s, probe_peer *p)
         return;
     batch->send_events = true;
     for (session_bp *b = s->breakpoints; b; b = b->next)
-        if (!b->refused)
+        if (goes_to_joiner(b))
             batch->ids[batch->n_ids++] = b->id;
-    fan_out(s, batch, p);
+    batch->outstanding = 1;
+    fan_out(s, batch, p, 0);
+    place_canaries(s, batch, p->id - 1);
+    batch_release(batch);
+}
+
+/* A breach in b's canary: b stays out of the other processes and out of the canary (cleared there
+ * when it still runs), until the user changes it; the session hears why. */
+static void canary_breached(dap_session *s, session_bp *b, probe_peer *still_running, const char *why)
+{
+    canary_fail(&b->canary, why);
+    b->n_bound = 0;
+    if (still_running)
+        clear_in(still_running, &b->id, 1);
+    char failure[600], text[800];
+    canary_message(&b->canary, 0, s->canary.window_ms, failure, sizeof failure);
+    log_info("DAP session %llu: breakpoint %lld: %s", (unsigned long long)s->id, (long long)b->id, failure);
+    send_changed(s, b);
+    const char *slash = strrchr(b->ide_path, '/');
+    snprintf(text, sizeof text,
+             "podbug: %s; breakpoint %lld (%s:%d) is kept from the other processes until it is changed\n",
+             failure, (long long)b->id, slash ? slash + 1 : b->ide_path, b->line);
+    dap_send_console(s, text);
 }
 
 void breakpoints_probe_left(dap_session *s, const probe_peer *p)
 {
-    for (session_bp *b = s->breakpoints; b; b = b->next)
-        if (unbind(b, p->id))
+    for (session_bp *b = s->breakpoints; b; b = b->next) {
+        if (canary_is_in(&b->canary, p->id))
+            canary_breached(s, b, NULL, "the process exited");
+        else if (unbind(b, p->id))
             send_changed(s, b);
+    }
 }
 
-bool breakpoints_switched_off(dap_session *s, const probe_peer *p, const probe_bp_error *report)
+bool breakpoints_switched_off(dap_session *s, probe_peer *p, const probe_bp_error *report)
 {
     session_bp *b = find_bp(s, report->id);
     if (!b)
         return false;
+    if (canary_is_in(&b->canary, p->id)) {
+        char why[520];
+        snprintf(why, sizeof why, "switched off: %s", report->message);
+        canary_breached(s, b, p, why);
+        return true;
+    }
     char name[96];
     fleet_display_name(p, name, sizeof name);
     size_t len = strlen(name) + strlen(report->message) + 32;
@@ -547,8 +684,31 @@ void breakpoints_expire(dap_session *s, int64_t now_ms)
             continue; /* out of memory: try again at the next tick */
         log_info("DAP session %llu: breakpoint %lld %s", (unsigned long long)s->id, (long long)b->id, text);
         b->n_bound = 0;
+        canary_reset(&b->canary);
         send_clear(s, &b->id, 1);
         send_changed(s, b);
+    }
+}
+
+void breakpoints_promote_canaries(dap_session *s, int64_t now_ms)
+{
+    for (session_bp *b = s->breakpoints; b; b = b->next) {
+        if (b->refused || !canary_due(&b->canary, now_ms))
+            continue;
+        bp_batch *batch = new_batch(s, 1);
+        if (!batch)
+            continue; /* out of memory: try again at the next tick */
+        char window[32];
+        log_info("DAP session %llu: breakpoint %lld ran %s in its canary %s without a breach; arming it everywhere",
+                 (unsigned long long)s->id, (long long)b->id,
+                 canary_format_window(s->canary.window_ms, window, sizeof window), b->canary.probe_name);
+        uint64_t canary = b->canary.probe_id;
+        canary_reset(&b->canary);
+        batch->send_events = true;
+        batch->ids[batch->n_ids++] = b->id;
+        batch->outstanding = 1;
+        fan_out(s, batch, NULL, canary);
+        batch_release(batch);
     }
 }
 

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "canary.h"
 #include "dap_session.h"
 
 typedef struct session_bp {
@@ -25,6 +26,7 @@ typedef struct session_bp {
     char *refused;          /* not sent to any probe: an unknown mode, or expired; NULL = armed */
     int64_t expires_ms;     /* snapshot breakpoints and logpoints: when they expire (net_now_ms
                              * clock); 0 = never */
+    bp_canary canary;       /* sessions with canary arming: where it stands (see canary.h) */
     struct session_bp *next;
 } session_bp;
 
@@ -32,21 +34,28 @@ typedef struct session_bp {
  * same id; a changed mode, condition, hit condition or log message is sent again and restarts its
  * expiry), sends them to every matching probe with the session's budgets, and answers ref once
  * all have replied or timed out. `requested` is the DAP arguments' "breakpoints" array (may be
- * NULL). An unknown mode makes an unverified breakpoint whose message names the modes. */
+ * NULL). An unknown mode makes an unverified breakpoint whose message names the modes. With canary
+ * arming, a new or changed breakpoint goes to one process first (and out of the others) and to
+ * the rest when its canary is promoted. */
 void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const char *ide_path,
                             const cJSON *requested);
 /* A probe joined that s sees: arm all of s's breakpoints there; report changes as events. */
 void breakpoints_probe_joined(dap_session *s, probe_peer *p);
-/* A probe left: unbind; report breakpoints whose state changed. */
+/* A probe left: unbind; report breakpoints whose state changed. A canary that leaves fails its
+ * breakpoints' canaries. */
 void breakpoints_probe_left(dap_session *s, const probe_peer *p);
 /* Removes all of s's breakpoints from every probe it sees and frees them. */
 void breakpoints_remove_all(dap_session *s);
 /* A probe switched breakpoint id off (breakpoint.error with disabled): unbinds it there and sends
- * the session a "breakpoint" event. Returns false when s has no such breakpoint. */
-bool breakpoints_switched_off(dap_session *s, const probe_peer *p, const probe_bp_error *report);
+ * the session a "breakpoint" event; in its canary, the canary fails. Returns false when s has no
+ * such breakpoint. */
+bool breakpoints_switched_off(dap_session *s, probe_peer *p, const probe_bp_error *report);
 /* Expires the session's snapshot breakpoints and logpoints whose time has come (now_ms on the
  * net_now_ms clock): removed from the probes, reported with a "breakpoint" event. */
 void breakpoints_expire(dap_session *s, int64_t now_ms);
+/* Arms the breakpoints whose canary window has passed without a breach in the session's other
+ * processes; a "breakpoint" event reports each once they have replied. Called by the loop's timer. */
+void breakpoints_promote_canaries(dap_session *s, int64_t now_ms);
 bool breakpoints_owned(const dap_session *s, int64_t id);
 /* The breakpointModes capability: [{"mode":"stop","label":"Stop",...,"appliesTo":["source"]},
  * {"mode":"snapshot",...}]. */

@@ -339,8 +339,10 @@ void dap_sessions_breakpoint_error(probe_peer *p, const probe_bp_error *report)
 void dap_sessions_tick(int64_t now_ms)
 {
     for (dap_session *s = sessions; s; s = s->next)
-        if (s->attached && !s->detached)
+        if (s->attached && !s->detached) {
             breakpoints_expire(s, now_ms);
+            breakpoints_promote_canaries(s, now_ms);
+        }
 }
 
 void dap_sessions_logpoint_output(probe_peer *p, const probe_output *line)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "budgets.h"
+#include "canary.h"
 #include "fleet.h"
 #include "probe_msg.h"
 #include "selector.h"
@@ -30,6 +31,7 @@ typedef struct dap_session {
     source_map map;
     bool stop_all;
     session_budgets budgets;     /* attach argument "budgets" */
+    canary_options canary;       /* attach argument "canary" */
     struct session_bp *breakpoints;
     uint64_t snapshots_shown[SESSION_MAX_SNAPSHOT_THREADS]; /* store ids, oldest first */
     size_t n_snapshots_shown;
@@ -79,7 +81,8 @@ void dap_sessions_breakpoint_error(probe_peer *p, const probe_bp_error *report);
 /* A logpoint's line from p: an "output" event with its source and line for the sessions owning
  * it. */
 void dap_sessions_logpoint_output(probe_peer *p, const probe_output *line);
-/* Expires breakpoints whose time has come, in every session. Called by the loop's timer. */
+/* Expires breakpoints whose time has come and promotes canaries whose window has passed, in every
+ * session. Called by the loop's timer. */
 void dap_sessions_tick(int64_t now_ms);
 
 #endif

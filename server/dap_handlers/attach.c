@@ -1,5 +1,5 @@
 /* DAP "attach": selects the processes this session debugs (selector, pid), records sourceMap,
- * stopAll and budgets, then sends "initialized" so that the IDE sends its breakpoints. */
+ * stopAll, budgets and canary, then sends "initialized" so that the IDE sends its breakpoints. */
 #include "handlers.h"
 
 #include <stdio.h>
@@ -27,10 +27,13 @@ void dap_handle_attach(dap_session *s, const dap_request_ref *ref, const cJSON *
     }
     const cJSON *stop_all = cJSON_GetObjectItemCaseSensitive(args, "stopAll");
     session_budgets budgets;
+    canary_options canary;
     const char *refusal = NULL;
     if (stop_all && !cJSON_IsBool(stop_all))
         refusal = "'stopAll' must be true or false";
     else if (budgets_parse(cJSON_GetObjectItemCaseSensitive(args, "budgets"), &budgets, err, sizeof err) != 0)
+        refusal = err;
+    else if (canary_parse(cJSON_GetObjectItemCaseSensitive(args, "canary"), &canary, err, sizeof err) != 0)
         refusal = err;
     if (refusal) {
         selector_free(&sel);
@@ -41,6 +44,7 @@ void dap_handle_attach(dap_session *s, const dap_request_ref *ref, const cJSON *
     s->sel = sel;
     s->map = map;
     s->budgets = budgets;
+    s->canary = canary;
     s->stop_all = stop_all ? cJSON_IsTrue(stop_all) : true;
     s->attached = true;
 

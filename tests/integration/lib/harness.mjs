@@ -93,16 +93,19 @@ export class Server {
 }
 
 export class Target {
-  /** Starts build/targets/<name> with the probe preloaded. */
-  static async start(name, { serverUrl, pod = 'pod-a', namespace = 'default', labels = '', args = [], env = {}, preload = true, stdin = false } = {}) {
+  /** Starts build/targets/<name> with the probe preloaded. `wrap` (e.g. ['ip', 'netns', 'exec', NS])
+   *  is a command that execs the target in the same process; only the target gets the probe. */
+  static async start(name, { serverUrl, pod = 'pod-a', namespace = 'default', labels = '', args = [], env = {}, preload = true, stdin = false, wrap = [] } = {}) {
     const t = new Target();
     t.output = { stdout: '', stderr: '' };
     t.exe = path.join(buildDir, 'targets', name);
-    t.proc = spawn(t.exe, args, {
+    const preloadEnv = preload ? { LD_PRELOAD: preloadList } : {};
+    const argv = wrap.length ? [...wrap, 'env', ...Object.entries(preloadEnv).map(([k, v]) => `${k}=${v}`), t.exe, ...args] : [t.exe, ...args];
+    t.proc = spawn(argv[0], argv.slice(1), {
       stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
-        ...(preload ? { LD_PRELOAD: preloadList } : {}),
+        ...(wrap.length ? {} : preloadEnv),
         PODBUG_SERVER: serverUrl,
         PODBUG_POD: pod,
         PODBUG_NAMESPACE: namespace,
@@ -154,6 +157,20 @@ export class CheckedClient extends DebugClient {
     await c.start(server.dapPort);
     return c;
   }
+
+  /** A connected client that has initialized, attached with attachArgs and finished configuration. */
+  static async attachSession(server, attachArgs) {
+    const c = await CheckedClient.connect(server);
+    await c.initializeRequest({ adapterID: 'podbug', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    const initialized = c.waitForEvent('initialized');
+    await c.attachRequest(attachArgs);
+    await initialized;
+    await c.configurationDoneRequest();
+    return c;
+  }
+
+  /** Events of one kind received so far. */
+  events(name) { return this.received.filter((m) => m.type === 'event' && m.event === name); }
 
   /** All problems found so far: schema violations and seq errors. */
   violations() { return [...this.problems, ...this.seq.problems]; }
