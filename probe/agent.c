@@ -42,6 +42,9 @@ static bool reconnect_scheduled;
 static int backoff_ms = BACKOFF_FIRST_MS;
 static bool unreachable_reported;
 static int64_t last_server_message_ms;
+#define MAX_AFTER_FLUSH 8
+static void (*after_flush[MAX_AFTER_FLUSH])(void);
+static size_t n_after_flush;
 
 static int64_t now_ms(void)
 {
@@ -63,6 +66,24 @@ void agent_send(char *text)
     free(text);
 }
 
+static void run_after_flush(void)
+{
+    while (n_after_flush > 0) {
+        void (*fn)(void) = after_flush[0];
+        memmove(after_flush, after_flush + 1, --n_after_flush * sizeof after_flush[0]);
+        fn();
+    }
+}
+
+void agent_after_flush(void (*fn)(void))
+{
+    if (!connected || !server_wsi || out_queue_empty(&outgoing) || n_after_flush == MAX_AFTER_FLUSH) {
+        fn();
+        return;
+    }
+    after_flush[n_after_flush++] = fn;
+}
+
 static void connect_to_server(lws_sorted_usec_list_t *sul);
 
 static void schedule_reconnect(void)
@@ -82,6 +103,7 @@ static void connection_lost(const char *why)
     connected = false;
     server_wsi = NULL;
     out_queue_clear(&outgoing);
+    run_after_flush();
     if (was_connected) {
         log_warn("lost the server at %s: %s; the program runs on, retrying", config.server_url, why);
         server_requests_on_disconnect();
@@ -162,6 +184,8 @@ static int write_next(struct lws *wsi)
     out_queue_pop(&outgoing);
     if (!out_queue_empty(&outgoing))
         lws_callback_on_writable(wsi);
+    else
+        run_after_flush();
     return 0;
 }
 

@@ -95,6 +95,7 @@ typedef struct address_entry {
 
 static address_entry addresses[ADDRESS_TABLE_SIZE];
 static bp_stats stats_table[MAX_BREAKPOINTS];
+static size_t stats_end; /* agent only: no record at or past this index is in use */
 static atomic_uint reader_epoch;
 static atomic_uint_fast64_t readers[2];
 static atomic_uint_fast64_t news;
@@ -321,12 +322,16 @@ static address_entry *entry_for(uintptr_t addr, bool create)
     return reusable;
 }
 
+/* The record of bp_id; with bp_id 0, a free one (past the records in use when none is free
+ * below: scans stay as short as the records in use). */
 static bp_stats *find_stats(int64_t bp_id)
 {
-    for (size_t i = 0; i < MAX_BREAKPOINTS; i++)
+    for (size_t i = 0; i < stats_end; i++)
         if (stats_table[i].bp_id == bp_id)
             return &stats_table[i];
-    return NULL;
+    if (bp_id != 0 || stats_end == MAX_BREAKPOINTS)
+        return NULL;
+    return &stats_table[stats_end++];
 }
 
 /* The record of bp_id, claimed and zeroed (with f's action and budget) when it has none yet. */
@@ -360,8 +365,11 @@ static bp_stats *claim_stats(int64_t bp_id, const bp_filter *f)
 
 static void release_stats(bp_stats *s)
 {
-    if (--s->refs == 0)
-        s->bp_id = 0;
+    if (--s->refs != 0)
+        return;
+    s->bp_id = 0;
+    while (stats_end > 0 && stats_table[stats_end - 1].bp_id == 0)
+        stats_end--;
 }
 
 static void derive_needs(address_set *set)
@@ -473,7 +481,7 @@ void bp_conditions_remove(uintptr_t addr, int64_t bp_id)
 
 bool bp_conditions_take_error(int64_t *bp_id, char *message, size_t message_len, uint64_t *count)
 {
-    for (size_t i = 0; i < MAX_BREAKPOINTS; i++) {
+    for (size_t i = 0; i < stats_end; i++) {
         bp_stats *s = &stats_table[i];
         if (s->bp_id == 0 || s->reported ||
             !atomic_load_explicit(&s->error_recorded, memory_order_acquire))
@@ -504,7 +512,7 @@ uint64_t bp_conditions_take_dropped(int64_t bp_id)
 
 bool bp_conditions_take_any_dropped(bp_action action, int64_t *bp_id, uint64_t *dropped)
 {
-    for (size_t i = 0; i < MAX_BREAKPOINTS; i++) {
+    for (size_t i = 0; i < stats_end; i++) {
         bp_stats *s = &stats_table[i];
         if (s->bp_id == 0 || s->action != action || atomic_load(&s->dropped) == 0)
             continue;
@@ -517,7 +525,7 @@ bool bp_conditions_take_any_dropped(bp_action action, int64_t *bp_id, uint64_t *
 
 bool bp_conditions_take_switched_off(int64_t *bp_id, char *why, size_t why_len)
 {
-    for (size_t i = 0; i < MAX_BREAKPOINTS; i++) {
+    for (size_t i = 0; i < stats_end; i++) {
         bp_stats *s = &stats_table[i];
         if (s->bp_id == 0 || s->off_reported || !atomic_load(&s->switched_off))
             continue;

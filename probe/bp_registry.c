@@ -13,6 +13,7 @@
 #include <string.h>
 #include "bp_conditions.h"
 #include "cond.h"
+#include "function_sites.h"
 #include "log.h"
 #include "snapshot_capture.h"
 #include "trap.h"
@@ -22,8 +23,9 @@
 
 typedef struct registered_bp {
     int64_t id;
-    char *source;
+    char *source;             /* NULL for a function breakpoint */
     int line;
+    char *function;           /* a function breakpoint: the function's name; NULL otherwise */
     char *condition;          /* NULL when none */
     char *hit_condition;      /* NULL when none */
     char *log_message;        /* NULL: stops or snapshots; else a logpoint */
@@ -45,6 +47,7 @@ static void release(registered_bp *b)
         trap_disarm(b->addresses[i]);
     }
     free(b->source);
+    free(b->function);
     free(b->condition);
     free(b->hit_condition);
     free(b->log_message);
@@ -96,7 +99,7 @@ static bp_action action_of(const probe_bp_spec *spec)
 
 static bool same_spec(const registered_bp *b, const probe_bp_spec *spec)
 {
-    return b->line == spec->line && strcmp(b->source, spec->source) == 0 &&
+    return b->line == spec->line && same_text(b->source, spec->source) && same_text(b->function, spec->function) &&
            same_text(b->condition, spec->condition) && same_text(b->hit_condition, spec->hit_condition) &&
            same_text(b->log_message, spec->log_message) && b->action == action_of(spec) &&
            memcmp(&b->budget, &spec->budget, sizeof b->budget) == 0;
@@ -202,7 +205,8 @@ static void arm_addresses(sym_index *symbols, registered_bp *b, char *err, size_
     bp_filter filters[MAX_LOCATIONS];
     hit_condition hit;
     sym_index_refresh(symbols);
-    size_t n = sym_resolve_line(symbols, b->source, b->line, found, MAX_LOCATIONS, err, err_len);
+    size_t n = b->function ? sym_resolve_function(symbols, b->function, found, MAX_LOCATIONS, err, err_len)
+                           : sym_resolve_line(symbols, b->source, b->line, found, MAX_LOCATIONS, err, err_len);
     if (n == 0 || hit_condition_parse(b->hit_condition, &hit, err, err_len) != 0 ||
         compile_for_addresses(symbols, b, found, n, hit, filters, err, err_len) != 0)
         return;
@@ -232,12 +236,14 @@ static registered_bp *arm(sym_index *symbols, const probe_bp_spec *spec)
     const char *condition = text_or_null(spec->condition);
     const char *hit_text = text_or_null(spec->hit_condition);
     const char *log_text = text_or_null(spec->log_message);
-    if (!b || !locs || !(b->source = strdup(spec->source)) ||
+    const char *function = text_or_null(spec->function);
+    if (!b || !locs || (function ? !(b->function = strdup(function)) : spec->source && !(b->source = strdup(spec->source))) ||
         (condition && !(b->condition = strdup(condition))) ||
         (hit_text && !(b->hit_condition = strdup(hit_text))) ||
         (log_text && !(b->log_message = strdup(log_text)))) {
         if (b) {
             free(b->source);
+            free(b->function);
             free(b->condition);
             free(b->hit_condition);
         }
@@ -257,8 +263,12 @@ static registered_bp *arm(sym_index *symbols, const probe_bp_spec *spec)
     b->state.verified = b->n_addresses > 0;
     if (!b->state.verified)
         b->state.message = strdup(err[0] ? err : "no code found for this line");
-    log_info("breakpoint %lld at %s:%d%s%s: %s (%zu address%s)", (long long)spec->id, spec->source,
-             spec->line, condition ? " if " : "", condition ? condition : "", b->state.verified ? "armed" : err,
+    char where[300];
+    if (function)
+        snprintf(where, sizeof where, "function %s", function);
+    else
+        snprintf(where, sizeof where, "%s:%d", spec->source, spec->line);
+    log_info("breakpoint %lld at %s%s%s: %s (%zu address%s)", (long long)spec->id, where, condition ? " if " : "", condition ? condition : "", b->state.verified ? "armed" : err,
              b->n_addresses, b->n_addresses == 1 ? "" : "es");
     return b;
 }

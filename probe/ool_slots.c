@@ -104,3 +104,13 @@ uintptr_t ool_slot_alloc(uintptr_t near, char *err, size_t err_len)
     pthread_mutex_unlock(&pages_lock);
     return slot;
 }
+
+bool ool_slot_contains(uintptr_t addr)
+{
+    pthread_mutex_lock(&pages_lock);
+    bool found = false;
+    for (size_t i = 0; i < page_count && !found; i++)
+        found = addr >= pages[i].base && addr - pages[i].base < SLOT_PAGE_SIZE;
+    pthread_mutex_unlock(&pages_lock);
+    return found;
+}

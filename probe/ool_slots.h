@@ -3,6 +3,7 @@
 #ifndef PODBUG_OOL_SLOTS_H
 #define PODBUG_OOL_SLOTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,5 +16,8 @@
  * MAP_FIXED_NOREPLACE while searching outward from near. Write it with text_patch_write.
  * Returns 0 with err when no address in reach is free. Agent thread. */
 uintptr_t ool_slot_alloc(uintptr_t near, char *err, size_t err_len);
+
+/* True when addr lies in a slot page (a thread there runs a displaced instruction). Agent. */
+bool ool_slot_contains(uintptr_t addr);
 
 #endif

@@ -12,11 +12,14 @@
 #include "agent.h"
 #include "bp_conditions.h"
 #include "bp_registry.h"
+#include "crash_guard.h"
 #include "expr.h"
 #include "log.h"
+#include "memory_requests.h"
 #include "logpoints.h"
 #include "proc_info.h"
 #include "snapshot_report.h"
+#include "stepper.h"
 #include "stopper.h"
 #include "thread_frames.h"
 #include "trap.h"
@@ -34,6 +37,8 @@ static sym_index *symbols;
 static int64_t next_request_id = 1;
 static int64_t hello_request_id;
 static bool stop_reported;
+
+static void report_stop(const char *reason, pid_t tid, const int64_t *ids, size_t n_ids);
 
 void server_requests_init(const probe_config *cfg, sym_index *index)
 {
@@ -427,6 +432,7 @@ static void handle_set_variable(const probe_envelope *env)
 /* Everything learned about the stopped threads is void once they run again. */
 static void resume(void)
 {
+    stepper_cancel();
     stopper_resume_all();
     stop_reported = false;
     thread_frames_reset();
@@ -441,8 +447,82 @@ static void handle_continue(const probe_envelope *env)
         reply_error(env->id, err);
         return;
     }
-    resume();
+    /* The reply goes out first: after a fatal signal the process may die as it resumes. */
     reply(env->id, NULL);
+    agent_after_flush(resume);
+}
+
+static void handle_exceptions_set(const probe_envelope *env)
+{
+    probe_exceptions_set set;
+    char err[200];
+    if (probe_exceptions_set_from_json(env->body, &set, err, sizeof err) != 0) {
+        reply_error(env->id, err);
+        return;
+    }
+    if (crash_guard_configure(&set, err, sizeof err) != 0)
+        reply_error(env->id, err);
+    else
+        reply(env->id, NULL);
+    probe_exceptions_set_free(&set);
+}
+
+static void handle_memory_request(const probe_envelope *env)
+{
+    char err[300];
+    cJSON *body = memory_requests_answer(symbols, env, err, sizeof err);
+    if (body)
+        reply(env->id, body);
+    else
+        reply_error(env->id, err);
+}
+
+/* Frames and references of the stop are void once a thread moves. */
+static void forget_stop_state(void)
+{
+    stop_reported = false;
+    thread_frames_reset();
+    var_refs_reset();
+}
+
+static void handle_step(const probe_envelope *env)
+{
+    probe_step req;
+    char err[200];
+    if (probe_step_from_json(env->body, &req, err, sizeof err) != 0) {
+        reply_error(env->id, err);
+        return;
+    }
+    step_kind kind = strcmp(req.kind, "in") == 0 ? STEP_IN : strcmp(req.kind, "out") == 0 ? STEP_OUT : STEP_OVER;
+    step_granularity granularity =
+        req.granularity && strcmp(req.granularity, "instruction") == 0 ? STEP_BY_INSTRUCTION : STEP_BY_LINE;
+    if (!stopper_is_stopped()) {
+        snprintf(err, sizeof err, "the process is running: thread %d is not stopped", req.tid);
+        reply_error(env->id, err);
+    } else if (stepper_start(symbols, req.tid, kind, granularity, err, sizeof err) != 0) {
+        reply_error(env->id, err);
+    } else {
+        forget_stop_state();
+        reply(env->id, NULL);
+    }
+    probe_step_free(&req);
+}
+
+static void handle_pause(const probe_envelope *env)
+{
+    probe_pause req;
+    char err[200];
+    if (probe_pause_from_json(env->body, &req, err, sizeof err) != 0) {
+        reply_error(env->id, err);
+        return;
+    }
+    reply(env->id, NULL);
+    if (stop_reported)
+        return; /* already stopped and reported */
+    stepper_cancel();
+    stop_reported = true;
+    stopper_stop_all(STOP_ALL_TIMEOUT_MS);
+    report_stop("pause", req.tid, NULL, 0);
 }
 
 static void handle_result(const probe_envelope *env)
@@ -472,6 +552,14 @@ void server_requests_handle(const probe_envelope *env)
         handle_set_variable(env);
     else if (strcmp(type, PMSG_CONTINUE) == 0)
         handle_continue(env);
+    else if (strcmp(type, PMSG_STEP) == 0)
+        handle_step(env);
+    else if (strcmp(type, PMSG_PAUSE) == 0)
+        handle_pause(env);
+    else if (strcmp(type, PMSG_EXCEPTIONS_SET) == 0)
+        handle_exceptions_set(env);
+    else if (memory_requests_owns(type))
+        handle_memory_request(env);
     else if (strcmp(type, PMSG_RESULT) == 0)
         handle_result(env);
     else if (strcmp(type, PMSG_ERROR) == 0) {
@@ -562,19 +650,10 @@ void server_requests_report_events(void)
     report_snapshot_drops();
 }
 
-void server_requests_on_hit(void)
+/* The stopped event: reason, the thread that stopped (tid 0 or unknown: the first parked one),
+ * the breakpoints that wanted it, and every parked thread. */
+static void report_stop(const char *reason, pid_t tid, const int64_t *ids, size_t n_ids)
 {
-    server_requests_report_events();
-    stop_event ev, later;
-    if (!stopper_take_event(&ev))
-        return;
-    while (stopper_take_event(&later))
-        ; /* other threads that hit during the same stop only park */
-    if (stop_reported)
-        return;
-    stop_reported = true;
-    stopper_stop_all(STOP_ALL_TIMEOUT_MS);
-
     pid_t tids[STOPPER_MAX_THREADS];
     size_t n_tids = stopper_parked_threads(tids, STOPPER_MAX_THREADS);
     probe_thread *threads = calloc(n_tids ? n_tids : 1, sizeof *threads);
@@ -585,29 +664,57 @@ void server_requests_on_hit(void)
         resume();
         return;
     }
+    bool listed = false;
     for (size_t i = 0; i < n_tids; i++) {
         proc_thread_name(tids[i], names[i], sizeof names[i]);
         threads[i] = (probe_thread){ tids[i], names[i] };
+        listed |= tids[i] == tid;
     }
+    if (!listed && n_tids > 0)
+        tid = tids[0];
     probe_stopped stopped = {
-        .reason = "breakpoint",
-        .tid = ev.tid,
-        .breakpoint_ids = ev.ids,
-        .n_breakpoint_ids = ev.n_ids,
+        .reason = (char *)reason,
+        .tid = tid > 0 ? tid : (int)getpid(),
+        .breakpoint_ids = (int64_t *)ids,
+        .n_breakpoint_ids = n_ids,
         .all_threads_stopped = 1,
         .threads = threads,
         .n_threads = n_tids,
     };
-    log_info("thread %d stopped at 0x%lx; %zu threads parked", (int)ev.tid, (unsigned long)ev.address, n_tids);
+    char description[160]; /* a thread stopped by a fatal signal: reason "exception" */
+    crash_guard_describe_stop(stopped.tid, &stopped, description, sizeof description);
+    log_info("thread %d stopped (%s); %zu threads parked", (int)stopped.tid, stopped.reason, n_tids);
     agent_send(probe_envelope_encode(PMSG_STOPPED, 0, probe_stopped_to_json(&stopped)));
     free(threads);
     free(names);
 }
 
+void server_requests_on_hit(void)
+{
+    server_requests_report_events();
+    pid_t stepped;
+    if (stepper_poll(symbols, &stepped) && !stop_reported) {
+        stop_reported = true;
+        report_stop("step", stepped, NULL, 0);
+    }
+    stop_event ev, later;
+    if (!stopper_take_event(&ev))
+        return;
+    while (stopper_take_event(&later))
+        ; /* other threads that hit during the same stop only park */
+    if (stop_reported)
+        return;
+    stop_reported = true;
+    stopper_stop_all(STOP_ALL_TIMEOUT_MS);
+    report_stop("breakpoint", ev.tid, ev.ids, ev.n_ids);
+}
+
 void server_requests_on_disconnect(void)
 {
     stopper_set_enabled(false);
+    stepper_cancel();
     if (stopper_is_stopped())
         resume();
     bp_registry_clear_all();
+    crash_guard_reset();
 }

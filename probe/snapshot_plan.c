@@ -169,6 +169,14 @@ static void walk_variables(planner *p, const dvar *vars, size_t n, size_t level)
             walk_object(p, vars[i].name, vars[i].type, 0, level);
 }
 
+snapshot_plan *snapshot_plan_stack_only(const snapshot_limits *limits)
+{
+    snapshot_plan *plan = calloc(1, sizeof *plan);
+    if (plan)
+        plan->limits = *limits;
+    return plan;
+}
+
 snapshot_plan *snapshot_plan_compile(sym_index *symbols, uintptr_t pc,
                                      const snapshot_limits *limits, char *err, size_t err_len)
 {

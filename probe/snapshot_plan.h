@@ -44,6 +44,9 @@ typedef struct snapshot_pointee {
 #define SNAPSHOT_PLAN_ARRAY_ELEMENTS 4
 snapshot_plan *snapshot_plan_compile(sym_index *symbols, uintptr_t pc,
                                      const snapshot_limits *limits, char *err, size_t err_len);
+/* Agent: a plan that copies registers and stack only (no pointees), for captures at a pc known
+ * only in the handler (a crash). NULL when out of memory. */
+snapshot_plan *snapshot_plan_stack_only(const snapshot_limits *limits);
 void snapshot_plan_free(snapshot_plan *plan);
 /* Handler-safe. */
 const snapshot_limits *snapshot_plan_limits(const snapshot_plan *plan);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "agent.h"
 #include "bp_conditions.h"
+#include "crash_guard.h"
 #include "log.h"
 #include "probe_msg.h"
 #include "proc_info.h"
@@ -241,11 +242,16 @@ void snapshot_report_pending(sym_index *symbols)
         char thread_name[64];
         proc_thread_name(s->tid, thread_name, sizeof thread_name);
         int64_t bp_id = s->bp_id;
+        pid_t tid = s->tid;
         cJSON *body = snapshot_format(symbols, s, thread_name, bp_conditions_take_dropped(bp_id));
         snapshot_release(s);
+        if (body && bp_id == CRASH_SNAPSHOT_ID)
+            crash_guard_annotate_snapshot(symbols, tid, body);
         if (body)
             agent_send(probe_envelope_encode(PMSG_SNAPSHOT, 0, body));
         else
             log_warn("a snapshot of breakpoint %" PRId64 " was not sent: out of memory", bp_id);
+        if (bp_id == CRASH_SNAPSHOT_ID) /* the crashed thread goes on once it has left */
+            agent_after_flush(crash_guard_release_reported);
     }
 }

@@ -33,6 +33,7 @@
 #include "bp_conditions.h"
 #include "frame_capture.h"
 #include "signal_interpose.h"
+#include "stepper.h"
 #include "trap.h"
 
 #include <dirent.h>
@@ -62,6 +63,7 @@ enum event_state { EVENT_FREE, EVENT_WRITING, EVENT_READY };
 typedef struct thread_record {
     atomic_int tid;           /* 0 when free; claimed by a thread while it is parked */
     atomic_int parked;
+    atomic_int released;      /* woken alone (a step) while the others stay parked */
     atomic_uint generation;   /* the stop it parked for */
     ucontext_t *context;      /* the parked thread's interrupted context (on its stack) */
     int frame_count;
@@ -78,7 +80,8 @@ typedef struct event_slot {
 static thread_record records[STOPPER_MAX_THREADS];
 static event_slot events[MAX_EVENTS];
 static atomic_uint_fast64_t event_sequence;
-static atomic_uint generation;                    /* futex word */
+static atomic_uint generation;                    /* the stop; resume increments it */
+static atomic_uint wake_sequence;                 /* futex word: bumped by every wake-up */
 static atomic_uint stopped_generation = UINT_MAX; /* == generation while stopped */
 static atomic_bool enabled = true;
 static atomic_int notify_fd = -1;
@@ -153,12 +156,29 @@ PODBUG_HANDLER_TEXT static void park(ucontext_t *uc, unsigned stop, bool notify)
     }
     if (notify)
         notify_agent();
-    while (atomic_load_explicit(&generation, memory_order_acquire) == stop)
-        syscall(SYS_futex, &generation, FUTEX_WAIT_PRIVATE, stop, NULL, NULL, 0);
+    for (;;) {
+        unsigned seen = atomic_load_explicit(&wake_sequence, memory_order_acquire);
+        if (atomic_load_explicit(&generation, memory_order_acquire) != stop ||
+            (r && atomic_load_explicit(&r->released, memory_order_acquire)))
+            break;
+        syscall(SYS_futex, &wake_sequence, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+    }
     if (r) {
+        atomic_store_explicit(&r->released, 0, memory_order_relaxed);
         atomic_store_explicit(&r->parked, 0, memory_order_relaxed);
         atomic_store_explicit(&r->tid, 0, memory_order_release);
     }
+}
+
+/* Queues this thread's event (a hit, or a fatal signal without ids) and parks it until the
+ * stop ends. */
+PODBUG_HANDLER_TEXT static void stop_here(uintptr_t address, const int64_t *ids, size_t n_ids,
+                                          void *ucontext)
+{
+    unsigned stop = atomic_load_explicit(&generation, memory_order_acquire);
+    queue_event(current_tid(), address, ids, n_ids, stop);
+    atomic_store_explicit(&stopped_generation, stop, memory_order_release);
+    park(ucontext, stop, true);
 }
 
 PODBUG_HANDLER_TEXT static void on_breakpoint_hit(uintptr_t addr, void *ucontext)
@@ -171,10 +191,24 @@ PODBUG_HANDLER_TEXT static void on_breakpoint_hit(uintptr_t addr, void *ucontext
     if (n_ids == 0) {
         if (bp_conditions_news() != errors_before)
             notify_agent();
+        stepper_on_site(addr, ucontext);
         return;
     }
+    stepper_end_at_breakpoint(ucontext);
+    stop_here(addr, ids, n_ids, ucontext);
+}
+
+PODBUG_HANDLER_TEXT bool stopper_park_exception(uintptr_t pc, void *ucontext)
+{
+    if (!atomic_load_explicit(&enabled, memory_order_acquire) || current_tid() == agent_tid)
+        return false;
+    stop_here(pc, NULL, 0, ucontext);
+    return true;
+}
+
+PODBUG_HANDLER_TEXT void stopper_park_here(void *ucontext)
+{
     unsigned stop = atomic_load_explicit(&generation, memory_order_acquire);
-    queue_event(current_tid(), addr, ids, n_ids, stop);
     atomic_store_explicit(&stopped_generation, stop, memory_order_release);
     park(ucontext, stop, true);
 }
@@ -243,6 +277,7 @@ int stopper_init(int fd, pid_t agent, char *err, size_t err_len)
     atomic_store(&notify_fd, fd);
     trap_ignore_thread(agent);
     trap_set_hit_handler(on_breakpoint_hit);
+    trap_set_trace_handler(stepper_on_trace);
     return 0;
 }
 
@@ -429,8 +464,36 @@ bool stopper_is_stopped(void)
            atomic_load_explicit(&generation, memory_order_acquire);
 }
 
+static void wake_parked(void)
+{
+    atomic_fetch_add_explicit(&wake_sequence, 1, memory_order_release);
+    syscall(SYS_futex, &wake_sequence, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
 void stopper_resume_all(void)
 {
     atomic_fetch_add_explicit(&generation, 1, memory_order_release);
-    syscall(SYS_futex, &generation, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+    wake_parked();
+}
+
+int stopper_resume_thread(pid_t tid)
+{
+    thread_record *r = (thread_record *)parked_record(tid, atomic_load(&generation));
+    if (!r)
+        return -1;
+    atomic_store_explicit(&r->released, 1, memory_order_release);
+    wake_parked();
+    return 0;
+}
+
+#define EFLAGS_TRAP_FLAG 0x100
+
+int stopper_set_trace_flag(pid_t tid, bool on)
+{
+    thread_record *r = (thread_record *)parked_record(tid, atomic_load(&generation));
+    if (!r)
+        return -1;
+    greg_t *flags = &r->context->uc_mcontext.gregs[REG_EFL];
+    *flags = on ? (*flags | EFLAGS_TRAP_FLAG) : (*flags & ~(greg_t)EFLAGS_TRAP_FLAG);
+    return 0;
 }

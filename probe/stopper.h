@@ -35,6 +35,11 @@ typedef struct stop_event {
     size_t n_ids;
 } stop_event;
 
+/* Handler-safe: a fatal signal in this thread stops the process like a hit (an event with no
+ * breakpoint ids at pc) and parks the thread; returns true once the stop has ended. Returns false
+ * at once when hits are disabled or the caller is the agent thread. */
+bool stopper_park_exception(uintptr_t pc, void *ucontext);
+
 /* Agent: takes the first unreported hit of the current stop, if any. After a hit the
  * process is "stopping": the agent then calls stopper_stop_all. */
 bool stopper_take_event(stop_event *out);
@@ -63,5 +68,17 @@ bool stopper_is_stopped(void);
 
 /* Agent: wakes every parked thread; the hitting thread runs its displaced instruction. */
 void stopper_resume_all(void);
+
+/* Agent, while stopped: wakes only parked thread tid (a step); the others stay parked and the
+ * process stays stopped. Returns 0, or -1 when tid is not parked. */
+int stopper_resume_thread(pid_t tid);
+
+/* Agent, while stopped: sets or clears the trap flag (EFLAGS.TF) that parked thread tid resumes
+ * with: set, it takes a single-step trap after each instruction. Returns 0, or -1 when not parked. */
+int stopper_set_trace_flag(pid_t tid, bool on);
+
+/* Handler-safe, in the thread itself (a step that needs the agent's decision): parks it in the
+ * current stop, with its stack, and wakes the agent. Returns when it is woken. */
+void stopper_park_here(void *ucontext);
 
 #endif

@@ -34,6 +34,7 @@ typedef struct module {
     size_t segment_count;
     uint64_t link_low, link_high; /* link-time span of the PT_LOAD segments */
     bool dwarf_read, elf_read, seen;
+    char build_id[BUILD_ID_HEX_MAX]; /* "" when it has none */
     dwarf_module dwarf;
     elf_symbols elf;
     sym_module_ext ext; /* higher layers' data, destroyed with the module */
@@ -191,13 +192,13 @@ static const char *executable_path(sym_index *idx)
     return pool_intern(&idx->strings, path);
 }
 
-static void read_build_id(sym_index *idx, const struct dl_phdr_info *info)
+static void read_build_id(char build_id[BUILD_ID_HEX_MAX], const struct dl_phdr_info *info)
 {
-    for (int i = 0; i < info->dlpi_phnum && !idx->build_id[0]; i++) {
+    for (int i = 0; i < info->dlpi_phnum && !build_id[0]; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type == PT_NOTE)
             elf_notes_build_id((const void *)(info->dlpi_addr + ph->p_vaddr), ph->p_memsz,
-                               ph->p_align, idx->build_id, sizeof idx->build_id);
+                               ph->p_align, build_id, BUILD_ID_HEX_MAX);
     }
 }
 
@@ -232,6 +233,7 @@ static void add_module(scan *s, const char *path, const struct dl_phdr_info *inf
     idx->modules = grown;
     module *m = &idx->modules[idx->module_count];
     *m = (module){ .path = path, .bias = info->dlpi_addr, .seen = true };
+    read_build_id(m->build_id, info);
     if (!describe_segments(m, info)) {
         s->out_of_memory = true;
         return;
@@ -248,11 +250,20 @@ static int visit_module(struct dl_phdr_info *info, size_t size, void *data)
     bool is_executable = s->position++ == 0;
     const char *path = NULL;
     if (is_executable) {
-        read_build_id(idx, info);
+        read_build_id(idx->build_id, info);
         path = idx->main_path[0] ? idx->main_path : NULL;
-    } else if (info->dlpi_name[0] && access(info->dlpi_name, R_OK) == 0) {
-        path = pool_intern(&idx->strings, info->dlpi_name);
-        s->out_of_memory |= !path;
+    } else if (info->dlpi_name[0]) {
+        for (size_t i = 0; i < idx->module_count; i++) {
+            module *m = &idx->modules[i];
+            if (m->bias == info->dlpi_addr && strcmp(m->path, info->dlpi_name) == 0) {
+                m->seen = true; /* known already: no file system look-up on every refresh */
+                return 0;
+            }
+        }
+        if (access(info->dlpi_name, R_OK) == 0) {
+            path = pool_intern(&idx->strings, info->dlpi_name);
+            s->out_of_memory |= !path;
+        }
     }
     if (!path)
         return 0; /* the vdso and anything else without a file */
@@ -523,7 +534,11 @@ bool sym_lookup(sym_index *idx, uintptr_t pc, bool is_return_address, sym_info *
 
 static void describe_module(module *m, sym_module_info *out)
 {
-    *out = (sym_module_info){ .path = m->path, .bias = m->bias, .ext = &m->ext };
+    *out = (sym_module_info){ .path = m->path, .bias = m->bias, .ext = &m->ext, .build_id = m->build_id,
+                              .low = m->bias + m->link_low, .high = m->bias + m->link_high,
+                              .symbols = !m->dwarf_read || !m->elf_read ? SYM_NOT_READ_YET
+                                         : m->dwarf.row_count || m->dwarf.function_count ? SYM_DEBUG_INFO
+                                         : m->elf.count ? SYM_SYMBOLS_ONLY : SYM_NONE };
 }
 
 bool sym_module_at(sym_index *idx, uintptr_t pc, sym_module_info *out)
@@ -539,6 +554,20 @@ bool sym_module_get(sym_index *idx, size_t i, sym_module_info *out)
     if (i >= idx->module_count)
         return false;
     describe_module(&idx->modules[i], out);
+    return true;
+}
+
+bool sym_module_tables(sym_index *idx, size_t i, sym_module_info *info, const dwarf_module **dwarf,
+                       const elf_symbols **elf)
+{
+    if (i >= idx->module_count)
+        return false;
+    module *m = &idx->modules[i];
+    ensure_dwarf(idx, m);
+    ensure_elf(m);
+    describe_module(m, info);
+    *dwarf = &m->dwarf;
+    *elf = &m->elf;
     return true;
 }
 

@@ -51,16 +51,29 @@ typedef struct sym_module_ext {
     void (*destroy)(void *data);
 } sym_module_ext;
 
+/* What is known of a module's symbols: its DWARF and ELF symbols are read lazily. */
+typedef enum sym_status { SYM_NOT_READ_YET, SYM_DEBUG_INFO, SYM_SYMBOLS_ONLY, SYM_NONE } sym_status;
+
 typedef struct sym_module_info {
     const char *path;        /* owned by the index */
     uintptr_t bias;          /* runtime address minus link-time address */
     sym_module_ext *ext;     /* the module's extension slot, initially {NULL, NULL} */
+    const char *build_id;    /* hex GNU build-id, "" when none; owned by the index */
+    uintptr_t low, high;     /* runtime span of its loaded segments */
+    sym_status symbols;
 } sym_module_info;
 
 /* The module containing runtime address pc. */
 bool sym_module_at(sym_index *idx, uintptr_t pc, sym_module_info *out);
 /* Every module, for searches by name: i from 0 while it returns true. */
 bool sym_module_get(sym_index *idx, size_t i, sym_module_info *out);
+
+struct dwarf_module;
+struct elf_symbols;
+/* Module i's DWARF and ELF function symbols (read now when not yet; link-time addresses: add
+ * info->bias), for searches by name. False past the last module. */
+bool sym_module_tables(sym_index *idx, size_t i, sym_module_info *info,
+                       const struct dwarf_module **dwarf, const struct elf_symbols **elf);
 
 /* Hex GNU build-id of the main executable ("" when it has none). */
 const char *sym_main_build_id(sym_index *idx);

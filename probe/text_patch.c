@@ -1,10 +1,12 @@
 /* Live text patching through /proc/self/mem with an mprotect RWX fallback, and membarrier
- * SYNC_CORE after every write so that no core keeps running stale instruction bytes. */
+ * SYNC_CORE after every write so that no core keeps running stale instruction bytes; finding the
+ * mapping of an address (loaded modules' segments first, /proc/self/maps for the rest). */
 #include "text_patch.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <link.h>
 #include <linux/membarrier.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -90,7 +92,40 @@ int text_patch_write(uintptr_t addr, const void *bytes, size_t len, char *err, s
     return rc;
 }
 
-int text_mapping_find(uintptr_t addr, text_mapping *out)
+typedef struct segment_search {
+    uintptr_t addr;
+    text_mapping *out;
+    bool found;
+} segment_search;
+
+/* The loaded segment (PT_LOAD, page-rounded as mapped) of a module that holds search->addr. */
+static int find_in_module(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    segment_search *search = data;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    for (size_t i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        uintptr_t start = (info->dlpi_addr + ph->p_vaddr) & ~(page - 1);
+        uintptr_t end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + page - 1) & ~(page - 1);
+        if (search->addr < start || search->addr >= end)
+            continue;
+        text_mapping *out = search->out;
+        out->start = start;
+        out->end = end;
+        snprintf(out->perms, sizeof out->perms, "%c%c%cp", ph->p_flags & PF_R ? 'r' : '-',
+                 ph->p_flags & PF_W ? 'w' : '-', ph->p_flags & PF_X ? 'x' : '-');
+        snprintf(out->path, sizeof out->path, "%s", info->dlpi_name);
+        search->found = true;
+        return 1;
+    }
+    return 0;
+}
+
+/* Memory no module maps (generated code, say): the kernel's list of mappings. */
+static int find_in_proc_maps(uintptr_t addr, text_mapping *out)
 {
     FILE *maps = fopen("/proc/self/maps", "re");
     if (!maps)
@@ -111,4 +146,11 @@ int text_mapping_find(uintptr_t addr, text_mapping *out)
     }
     fclose(maps);
     return rc;
+}
+
+int text_mapping_find(uintptr_t addr, text_mapping *out)
+{
+    segment_search search = { addr, out, false };
+    dl_iterate_phdr(find_in_module, &search);
+    return search.found ? 0 : find_in_proc_maps(addr, out);
 }

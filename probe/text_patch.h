@@ -23,7 +23,9 @@ typedef struct text_mapping {
     char path[PATH_MAX];   /* file name, "[vdso]", or "" for anonymous memory */
 } text_mapping;
 
-/* Finds the mapping that contains addr in /proc/self/maps. Returns 0, or -1 if unmapped. */
+/* Finds the mapping that contains addr: the loaded segment of a module (dl_iterate_phdr, its
+ * ELF permissions; path "" for the executable), else the entry of /proc/self/maps. Returns 0, or
+ * -1 if unmapped. */
 int text_mapping_find(uintptr_t addr, text_mapping *out);
 
 #endif

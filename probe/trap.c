@@ -57,6 +57,7 @@ static size_t code_count;
 static atomic_int ignored_tids[MAX_IGNORED_THREADS];
 static atomic_int ignored_count;
 static _Atomic(trap_hit_fn) hit_handler;
+static _Atomic(trap_trace_fn) trace_handler;
 static atomic_uint_fast64_t hits;
 static pthread_mutex_t arm_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool initialized;
@@ -102,9 +103,14 @@ PODBUG_HANDLER_TEXT static bool thread_is_ignored(void)
 /* Handles an int3 at one of our sites; false when the trap belongs to the program. */
 PODBUG_HANDLER_TEXT static bool take_our_trap(const siginfo_t *info, ucontext_t *uc)
 {
+    greg_t *regs = uc->uc_mcontext.gregs;
+    if (info->si_code == TRAP_TRACE) { /* a single-step: the step module's, or the program's */
+        trap_trace_fn trace = atomic_load_explicit(&trace_handler, memory_order_acquire);
+        site *at = find_site((uintptr_t)regs[REG_RIP]);
+        return trace && trace(uc, at && atomic_load_explicit(&at->state, memory_order_acquire) == SITE_ARMED);
+    }
     if (info->si_code != SI_KERNEL) /* raise(), kill(), tgkill(): the program's */
         return false;
-    greg_t *regs = uc->uc_mcontext.gregs;
     uintptr_t addr = (uintptr_t)regs[REG_RIP] - 1; /* int3 reports the next address */
     site *s = find_site(addr);
     if (!s)
@@ -349,6 +355,11 @@ int trap_original_byte(uintptr_t addr, uint8_t *out)
 void trap_set_hit_handler(trap_hit_fn fn)
 {
     atomic_store_explicit(&hit_handler, fn, memory_order_release);
+}
+
+void trap_set_trace_handler(trap_trace_fn fn)
+{
+    atomic_store_explicit(&trace_handler, fn, memory_order_release);
 }
 
 void trap_ignore_thread(pid_t tid)

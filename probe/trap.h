@@ -36,6 +36,12 @@ int trap_original_byte(uintptr_t addr, uint8_t *out);
 typedef void (*trap_hit_fn)(uintptr_t addr, void *ucontext);
 void trap_set_hit_handler(trap_hit_fn fn);
 
+/* Called inside the SIGTRAP handler for a single-step trap (TRAP_TRACE: the trap flag was set),
+ * with the ucontext and whether an armed site's int3 is the next instruction. Returns true when
+ * the trap was the step module's; false chains it to the program. Must be async-signal-safe. */
+typedef bool (*trap_trace_fn)(void *ucontext, bool at_armed_site);
+void trap_set_trace_handler(trap_trace_fn fn);
+
 /* Threads that never report hits (the agent thread): their traps only execute out of line. */
 void trap_ignore_thread(pid_t tid);
 

@@ -20,6 +20,8 @@
 #define PMSG_STOPPED "stopped"             /* probe -> server, event (id 0) */
 #define PMSG_STACK_TRACE "stack_trace"     /* server -> probe, request */
 #define PMSG_CONTINUE "continue"           /* server -> probe, request */
+#define PMSG_STEP "step"                   /* server -> probe, request */
+#define PMSG_PAUSE "pause"                 /* server -> probe, request */
 #define PMSG_SCOPES "scopes"               /* server -> probe, request */
 #define PMSG_VARIABLES "variables"         /* server -> probe, request */
 #define PMSG_EVALUATE "evaluate"           /* server -> probe, request */
@@ -28,6 +30,10 @@
 #define PMSG_OUTPUT "output"               /* probe -> server, event (id 0): a logpoint's line */
 #define PMSG_SNAPSHOT "snapshot"           /* probe -> server, event (id 0): a captured snapshot */
 #define PMSG_SNAPSHOT_DROPPED "snapshot.dropped" /* probe -> server, event (id 0) */
+#define PMSG_EXCEPTIONS_SET "exceptions.set" /* server -> probe, request: fatal signals to catch */
+#define PMSG_READ_MEMORY "read_memory"   /* server -> probe, request: bytes of the process */
+#define PMSG_DISASSEMBLE "disassemble"   /* server -> probe, request: instructions around an address */
+#define PMSG_MODULES "modules"           /* server -> probe, request: the loaded modules */
 #define PMSG_HEARTBEAT "heartbeat"         /* either way, event */
 #define PMSG_RESULT "result"               /* reply to request `id`: success */
 #define PMSG_ERROR "error"                 /* reply to request `id` (or id 0): failure */
@@ -106,14 +112,17 @@ typedef struct probe_bp_budget {
 
 typedef struct probe_bp_spec {
     int64_t id;           /* server-assigned, unique per server run */
-    char *source;         /* build-side path of the source file as the server maps it */
-    int line;             /* 1-based */
+    char *source;         /* build-side path of the source file as the server maps it; NULL
+                           * for a function breakpoint */
+    int line;             /* 1-based; 0 for a function breakpoint */
     char *mode;           /* "stop" (default) or "snapshot" */
     char *condition;      /* C expression that must be true for a hit to count; NULL = none */
     char *hit_condition;  /* "N", "== N", ">= N", "> N" or "% N" (JSON "hit_condition"); NULL = none */
     char *log_message;    /* a logpoint: text with {expression}s, logged instead of stopping
                            * (JSON "log_message"); NULL = a breakpoint that stops */
     probe_bp_budget budget; /* JSON "budget" (absent = all defaults) */
+    char *function;       /* a function breakpoint: the function's name (JSON "function"); then
+                           * source and line are ignored. NULL = a line breakpoint */
 } probe_bp_spec;
 
 typedef struct probe_bp_set { probe_bp_spec *breakpoints; size_t n; } probe_bp_set;
@@ -138,8 +147,13 @@ typedef struct probe_bp_result { probe_bp_state *breakpoints; size_t n; } probe_
 
 typedef struct probe_thread { int tid; char *name; } probe_thread;
 
+/* A fatal signal that stopped the process (stopped.exception): signal name, si_code, si_addr. */
+typedef struct probe_exception { char *signal; int code; uint64_t address; } probe_exception;
+
 typedef struct probe_stopped {
     char *reason;         /* "breakpoint", "pause", "exception", ... */
+    char *description;    /* "SIGSEGV: invalid read at 0x0"; may be NULL */
+    probe_exception exception; /* reason "exception": what happened (absent: signal NULL) */
     int tid;              /* the thread that stopped */
     int64_t *breakpoint_ids; /* breakpoints hit at that address (JSON "breakpoint_ids") */
     size_t n_breakpoint_ids;
@@ -176,6 +190,10 @@ typedef struct probe_frame {
 
 typedef struct probe_stack_reply { probe_frame *frames; size_t n; int total_frames; } probe_stack_reply;
 typedef struct probe_continue { int tid; /* 0 = the whole process */ } probe_continue;
+/* step: kind "over", "in" or "out"; granularity "line" (NULL), "statement" or "instruction". */
+typedef struct probe_step { int tid; char *kind; char *granularity; } probe_step;
+/* pause: stop every thread; tid names the thread the stop reports (0 = the first). */
+typedef struct probe_pause { int tid; } probe_pause;
 typedef struct probe_heartbeat { int64_t time_ms; } probe_heartbeat;
 
 #define PROBE_DECLARE_CODEC(T) \
@@ -230,6 +248,8 @@ PROBE_DECLARE_CODEC(probe_output)
 PROBE_DECLARE_CODEC(probe_stack_request)
 PROBE_DECLARE_CODEC(probe_stack_reply)
 PROBE_DECLARE_CODEC(probe_continue)
+PROBE_DECLARE_CODEC(probe_step)
+PROBE_DECLARE_CODEC(probe_pause)
 PROBE_DECLARE_CODEC(probe_heartbeat)
 PROBE_DECLARE_CODEC(probe_frame_request)
 PROBE_DECLARE_CODEC(probe_scopes_reply)
@@ -239,6 +259,44 @@ PROBE_DECLARE_CODEC(probe_evaluate_request)
 PROBE_DECLARE_CODEC(probe_set_variable_request)
 PROBE_DECLARE_CODEC(probe_value_reply)
 
+/* read_memory: count bytes from address (any time: the process need not be stopped). */
+#define PROBE_READ_MEMORY_MAX 65536
+typedef struct probe_read_memory_request { uint64_t address; int count; } probe_read_memory_request;
+/* data: the bytes readable from address on, base64; unreadable_bytes: how many of count after them
+ * could not be read. */
+typedef struct probe_read_memory_reply { uint64_t address; char *data; int unreadable_bytes; } probe_read_memory_reply;
+/* disassemble: instruction_count instructions, the first instruction_offset instructions away
+ * from the one at address (negative: before it). */
+#define PROBE_DISASSEMBLE_MAX 4096
+typedef struct probe_disassemble_request {
+    uint64_t address;
+    int instruction_offset;   /* -4096..4096 */
+    int instruction_count;    /* 1..4096 */
+    int resolve_symbols;
+} probe_disassemble_request;
+typedef struct probe_instruction {
+    uint64_t address;
+    char *bytes;              /* hex, "55" "4889e5": the original bytes, never a breakpoint's int3 */
+    char *text;               /* Intel syntax; "(bad)" when the bytes decode to nothing */
+    char *symbol;             /* "handle_order+4"; NULL when unknown or not asked */
+    char *file;               /* set when a line-table row starts at this address */
+    int line;
+} probe_instruction;
+typedef struct probe_disassemble_reply { probe_instruction *instructions; size_t n; } probe_disassemble_reply;
+/* modules: every loaded module of the process. */
+typedef struct probe_module {
+    char *path;
+    uint64_t low, high;       /* runtime span of its loaded segments, [low, high) */
+    char *build_id;           /* hex, "" when unknown */
+    char *symbols;            /* "debug information", "symbols only", "none", "not loaded yet" */
+} probe_module;
+typedef struct probe_modules_reply { probe_module *modules; size_t n; } probe_modules_reply;
+PROBE_DECLARE_CODEC(probe_read_memory_request)
+PROBE_DECLARE_CODEC(probe_read_memory_reply)
+PROBE_DECLARE_CODEC(probe_disassemble_request)
+PROBE_DECLARE_CODEC(probe_disassemble_reply)
+PROBE_DECLARE_CODEC(probe_modules_reply)
+
 #define PROBE_SNAPSHOT_MAX_VARIABLE_DEPTH 64
 /* snapshot (4.15): checks a body's shape (required fields and types, variables recursively, at
  * most 64 levels deep). Returns 0, or -1 with err naming the offending field
@@ -247,6 +305,10 @@ int probe_snapshot_validate(const cJSON *body, char *err, size_t err_len);
 /* snapshot.dropped (4.16) */
 typedef struct probe_snapshot_dropped { int64_t id; int64_t dropped; } probe_snapshot_dropped;
 PROBE_DECLARE_CODEC(probe_snapshot_dropped)
+/* exceptions.set: the fatal signals to catch and how; a signal not listed is not caught. */
+typedef struct probe_exception_filter { char *signal; char *mode; /* "stop" | "snapshot" */ } probe_exception_filter;
+typedef struct probe_exceptions_set { probe_exception_filter *signals; size_t n; } probe_exceptions_set;
+PROBE_DECLARE_CODEC(probe_exceptions_set)
 /* Frees one element of probe_bp_result.breakpoints (for code that keeps states apart). */
 void probe_bp_state_free(probe_bp_state *m);
 

@@ -429,6 +429,15 @@ static cJSON *encode_value(const field *f, const void *base)
     abort();
 }
 
+/* An object whose leading field is a required string left NULL (stopped.exception's signal) holds
+ * nothing: the whole object is "not given". */
+static bool object_not_given(const field *f, const void *src)
+{
+    const field *first = &f->object->fields[0];
+    return f->name && first->kind == F_STRING && first->required &&
+           !*(char *const *)((const char *)src + first->offset);
+}
+
 /* An optional field that holds "not given" is left out: a NULL string, an integer equal to an
  * absent value its range refuses, an object with nothing in it. */
 static bool left_out(const field *f, const void *base, const cJSON *item)
@@ -442,7 +451,7 @@ static bool left_out(const field *f, const void *base, const cJSON *item)
         int v = *(const int *)src;
         return v == f->absent && (v < f->min || v > max_of(f));
     }
-    case F_OBJECT: return item && !item->child;
+    case F_OBJECT: return item ? !item->child : object_not_given(f, src);
     default: return false;
     }
 }
@@ -514,8 +523,9 @@ static const message bp_budget_message = MESSAGE(probe_bp_budget, bp_budget_fiel
 static const char *const bp_modes[] = { "stop", "snapshot", NULL };
 static const field bp_spec_fields[] = {
     { FIELD(probe_bp_spec, id, "id", F_INT64, REQUIRED) },
-    { FIELD(probe_bp_spec, source, "source", F_STRING, REQUIRED) },
-    { FIELD(probe_bp_spec, line, "line", F_INT, REQUIRED), .min = 1 },
+    { FIELD(probe_bp_spec, source, "source", F_STRING, OPTIONAL) },
+    { FIELD(probe_bp_spec, line, "line", F_INT, OPTIONAL), .min = 1 },
+    { FIELD(probe_bp_spec, function, "function", F_STRING, OPTIONAL) },
     { FIELD(probe_bp_spec, mode, "mode", F_STRING, OPTIONAL), .fallback = "stop",
       .allowed = bp_modes },
     { FIELD(probe_bp_spec, condition, "condition", F_STRING, OPTIONAL) },
@@ -570,8 +580,19 @@ static const field thread_fields[] = {
 static const message thread_message = MESSAGE(probe_thread, thread_fields);
 static const field thread_element = { .kind = F_OBJECT, .object = &thread_message };
 
+static const char *const fatal_signal_names[] = { "SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGABRT", NULL };
+
+static const field exception_fields[] = {
+    { FIELD(probe_exception, signal, "signal", F_STRING, REQUIRED), .allowed = fatal_signal_names },
+    { FIELD(probe_exception, code, "code", F_INT, REQUIRED), .min = INT_MIN },
+    { FIELD(probe_exception, address, "address", F_ADDRESS, REQUIRED) },
+};
+static const message exception_message = MESSAGE(probe_exception, exception_fields);
+
 static const field stopped_fields[] = {
     { FIELD(probe_stopped, reason, "reason", F_STRING, REQUIRED) },
+    { FIELD(probe_stopped, description, "description", F_STRING, OPTIONAL) },
+    { FIELD(probe_stopped, exception, "exception", F_OBJECT, OPTIONAL), .object = &exception_message },
     { FIELD(probe_stopped, tid, "tid", F_INT, REQUIRED), .min = 1 },
     { FIELD(probe_stopped, breakpoint_ids, "breakpoint_ids", F_ARRAY, OPTIONAL),
       COUNTED_BY(probe_stopped, n_breakpoint_ids), .element = &int64_element },
@@ -625,6 +646,21 @@ static const field continue_fields[] = {
     { FIELD(probe_continue, tid, "tid", F_INT, OPTIONAL) },
 };
 static const message continue_message = MESSAGE(probe_continue, continue_fields);
+
+static const char *const step_kinds[] = { "over", "in", "out", NULL };
+static const char *const step_granularities[] = { "line", "statement", "instruction", NULL };
+static const field step_fields[] = {
+    { FIELD(probe_step, tid, "tid", F_INT, REQUIRED), .min = 1 },
+    { FIELD(probe_step, kind, "kind", F_STRING, REQUIRED), .allowed = step_kinds },
+    { FIELD(probe_step, granularity, "granularity", F_STRING, OPTIONAL),
+      .allowed = step_granularities },
+};
+static const message step_message = MESSAGE(probe_step, step_fields);
+
+static const field pause_fields[] = {
+    { FIELD(probe_pause, tid, "tid", F_INT, OPTIONAL) },
+};
+static const message pause_message = MESSAGE(probe_pause, pause_fields);
 
 static const field heartbeat_fields[] = {
     { FIELD(probe_heartbeat, time_ms, "time_ms", F_INT64, REQUIRED) },
@@ -715,6 +751,60 @@ static const field snapshot_dropped_fields[] = {
 static const message snapshot_dropped_message =
     MESSAGE(probe_snapshot_dropped, snapshot_dropped_fields);
 
+static const field read_memory_request_fields[] = {
+    { FIELD(probe_read_memory_request, address, "address", F_ADDRESS, REQUIRED) },
+    { FIELD(probe_read_memory_request, count, "count", F_INT, REQUIRED), .min = 0, .max = PROBE_READ_MEMORY_MAX },
+};
+static const message read_memory_request_message = MESSAGE(probe_read_memory_request, read_memory_request_fields);
+
+static const field read_memory_reply_fields[] = {
+    { FIELD(probe_read_memory_reply, address, "address", F_ADDRESS, REQUIRED) },
+    { FIELD(probe_read_memory_reply, data, "data", F_STRING, REQUIRED) },
+    { FIELD(probe_read_memory_reply, unreadable_bytes, "unreadable_bytes", F_INT, OPTIONAL) },
+};
+static const message read_memory_reply_message = MESSAGE(probe_read_memory_reply, read_memory_reply_fields);
+
+static const field disassemble_request_fields[] = {
+    { FIELD(probe_disassemble_request, address, "address", F_ADDRESS, REQUIRED) },
+    { FIELD(probe_disassemble_request, instruction_offset, "instruction_offset", F_INT, OPTIONAL),
+      .min = -PROBE_DISASSEMBLE_MAX, .max = PROBE_DISASSEMBLE_MAX },
+    { FIELD(probe_disassemble_request, instruction_count, "instruction_count", F_INT, REQUIRED), .min = 1,
+      .max = PROBE_DISASSEMBLE_MAX },
+    { FIELD(probe_disassemble_request, resolve_symbols, "resolve_symbols", F_BOOL, OPTIONAL) },
+};
+static const message disassemble_request_message = MESSAGE(probe_disassemble_request, disassemble_request_fields);
+
+static const field instruction_fields[] = {
+    { FIELD(probe_instruction, address, "address", F_ADDRESS, REQUIRED) },
+    { FIELD(probe_instruction, bytes, "bytes", F_STRING, REQUIRED) },
+    { FIELD(probe_instruction, text, "text", F_STRING, REQUIRED) },
+    { FIELD(probe_instruction, symbol, "symbol", F_STRING, OPTIONAL) },
+    { FIELD(probe_instruction, file, "file", F_STRING, OPTIONAL) },
+    { FIELD(probe_instruction, line, "line", F_INT, OPTIONAL) },
+};
+static const message instruction_message = MESSAGE(probe_instruction, instruction_fields);
+static const field instruction_element = { .kind = F_OBJECT, .object = &instruction_message };
+static const field disassemble_reply_fields[] = {
+    { FIELD(probe_disassemble_reply, instructions, "instructions", F_ARRAY, REQUIRED),
+      COUNTED_BY(probe_disassemble_reply, n), .element = &instruction_element },
+};
+static const message disassemble_reply_message = MESSAGE(probe_disassemble_reply, disassemble_reply_fields);
+
+static const field module_fields[] = {
+    { FIELD(probe_module, path, "path", F_STRING, REQUIRED) },
+    { FIELD(probe_module, low, "low", F_ADDRESS, REQUIRED) },
+    { FIELD(probe_module, high, "high", F_ADDRESS, REQUIRED) },
+    { FIELD(probe_module, build_id, "build_id", F_STRING, REQUIRED) },
+    { FIELD(probe_module, symbols, "symbols", F_STRING, REQUIRED) },
+};
+static const message module_message = MESSAGE(probe_module, module_fields);
+static const field module_element = { .kind = F_OBJECT, .object = &module_message };
+static const field modules_reply_fields[] = {
+    { FIELD(probe_modules_reply, modules, "modules", F_ARRAY, REQUIRED), COUNTED_BY(probe_modules_reply, n),
+      .element = &module_element },
+};
+static const message modules_reply_message = MESSAGE(probe_modules_reply, modules_reply_fields);
+
 /* The snapshot event (4.15) is validated, not kept: the server stores its JSON as it came. These
  * structs exist only to run its shape through the tables. */
 typedef struct snapshot_variable {
@@ -798,6 +888,21 @@ static const field snapshot_fields[] = {
 static const message snapshot_message = MESSAGE(snapshot_body, snapshot_fields);
 /* The body, its frames and their scopes are three levels of objects above the variables. */
 #define SNAPSHOT_NESTING (3 + PROBE_SNAPSHOT_MAX_VARIABLE_DEPTH)
+static const char *const exception_modes[] = { "stop", "snapshot", NULL };
+static const field exception_filter_fields[] = {
+    { FIELD(probe_exception_filter, signal, "signal", F_STRING, REQUIRED), .allowed = fatal_signal_names },
+    { FIELD(probe_exception_filter, mode, "mode", F_STRING, OPTIONAL), .fallback = "stop",
+      .allowed = exception_modes },
+};
+static const message exception_filter_message = MESSAGE(probe_exception_filter, exception_filter_fields);
+static const field exception_filter_element = { .kind = F_OBJECT, .object = &exception_filter_message };
+
+static const field exceptions_set_fields[] = {
+    { FIELD(probe_exceptions_set, signals, "signals", F_ARRAY, REQUIRED),
+      COUNTED_BY(probe_exceptions_set, n), .element = &exception_filter_element },
+};
+static const message exceptions_set_message = MESSAGE(probe_exceptions_set, exceptions_set_fields);
+
 #define PROBE_DEFINE_CODEC(T, desc)                                                        \
     cJSON *T##_to_json(const T *m) { return encode_message(&desc, m); }                    \
     int T##_from_json(const cJSON *json, T *out, char *err, size_t err_len)                \
@@ -807,7 +912,25 @@ static const message snapshot_message = MESSAGE(snapshot_body, snapshot_fields);
     void T##_free(T *m) { free_message(&desc, m); }
 
 PROBE_DEFINE_CODEC(probe_hello, hello_message)
-PROBE_DEFINE_CODEC(probe_bp_set, bp_set_message)
+cJSON *probe_bp_set_to_json(const probe_bp_set *m) { return encode_message(&bp_set_message, m); }
+void probe_bp_set_free(probe_bp_set *m) { free_message(&bp_set_message, m); }
+
+/* A line breakpoint needs source and line; a function breakpoint (with "function") neither. */
+int probe_bp_set_from_json(const cJSON *json, probe_bp_set *out, char *err, size_t err_len)
+{
+    if (decode_root(&bp_set_message, json, out, MESSAGE_MAX_NESTING, err, err_len) != 0)
+        return -1;
+    for (size_t i = 0; i < out->n; i++) {
+        const probe_bp_spec *spec = &out->breakpoints[i];
+        const char *missing = spec->function ? NULL : !spec->source ? "source" : !spec->line ? "line" : NULL;
+        if (missing) {
+            snprintf(err, err_len, "breakpoints[%zu].%s: missing required field", i, missing);
+            probe_bp_set_free(out);
+            return -1;
+        }
+    }
+    return 0;
+}
 PROBE_DEFINE_CODEC(probe_bp_clear, bp_clear_message)
 PROBE_DEFINE_CODEC(probe_bp_result, bp_result_message)
 PROBE_DEFINE_CODEC(probe_stopped, stopped_message)
@@ -816,6 +939,8 @@ PROBE_DEFINE_CODEC(probe_output, output_message)
 PROBE_DEFINE_CODEC(probe_stack_request, stack_request_message)
 PROBE_DEFINE_CODEC(probe_stack_reply, stack_reply_message)
 PROBE_DEFINE_CODEC(probe_continue, continue_message)
+PROBE_DEFINE_CODEC(probe_step, step_message)
+PROBE_DEFINE_CODEC(probe_pause, pause_message)
 PROBE_DEFINE_CODEC(probe_heartbeat, heartbeat_message)
 PROBE_DEFINE_CODEC(probe_frame_request, frame_request_message)
 PROBE_DEFINE_CODEC(probe_scopes_reply, scopes_reply_message)
@@ -826,6 +951,12 @@ PROBE_DEFINE_CODEC(probe_set_variable_request, set_variable_request_message)
 PROBE_DEFINE_CODEC(probe_value_reply, value_reply_message)
 
 PROBE_DEFINE_CODEC(probe_snapshot_dropped, snapshot_dropped_message)
+PROBE_DEFINE_CODEC(probe_read_memory_request, read_memory_request_message)
+PROBE_DEFINE_CODEC(probe_read_memory_reply, read_memory_reply_message)
+PROBE_DEFINE_CODEC(probe_disassemble_request, disassemble_request_message)
+PROBE_DEFINE_CODEC(probe_disassemble_reply, disassemble_reply_message)
+PROBE_DEFINE_CODEC(probe_modules_reply, modules_reply_message)
+PROBE_DEFINE_CODEC(probe_exceptions_set, exceptions_set_message)
 
 void probe_bp_state_free(probe_bp_state *m) { free_message(&bp_state_message, m); }
 

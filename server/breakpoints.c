@@ -81,6 +81,7 @@ static void free_bp(session_bp *b)
 {
     free(b->ide_path);
     free(b->build_path);
+    free(b->function);
     free(b->mode);
     free(b->condition);
     free(b->hit_condition);
@@ -158,7 +159,14 @@ static cJSON *bp_to_dap(const dap_session *s, const session_bp *b)
         snprintf(msg, sizeof msg, "armed in %zu process%s%s%s%s%s", b->n_bound, b->n_bound == 1 ? "" : "es",
                  b->failure ? "; not in " : "", b->failure ? b->failure : "", b->switched_off ? "; " : "",
                  b->switched_off ? b->switched_off : "");
+    if (b->function && b->n_bound > 0) {
+        size_t len = strlen(msg);
+        snprintf(msg + len, sizeof msg - len, " (after the prologue of every copy of '%.200s'; inlined copies are not covered)",
+                 b->function);
+    }
     cJSON_AddStringToObject(o, "message", msg);
+    if (b->function)
+        return o;
     cJSON_AddNumberToObject(o, "line", b->line);
     cJSON *src = cJSON_AddObjectToObject(o, "source");
     const char *base = strrchr(b->ide_path, '/');
@@ -237,7 +245,8 @@ static cJSON *specs_json(const dap_session *s, const int64_t *ids, size_t n)
         if (b && !b->refused)
             set.breakpoints[set.n++] = (probe_bp_spec){
                 b->id, b->build_path, b->line, b->mode, b->condition, b->hit_condition, b->log_message,
-                budgets_for_breakpoint(&s->budgets, strcmp(b->mode, "snapshot") == 0, b->log_message != NULL)
+                budgets_for_breakpoint(&s->budgets, strcmp(b->mode, "snapshot") == 0, b->log_message != NULL),
+                b->function
             };
     }
     cJSON *json = probe_bp_set_to_json(&set);
@@ -395,17 +404,22 @@ static bp_batch *new_batch(const dap_session *s, size_t max_ids)
     return batch;
 }
 
-static session_bp *new_bp(dap_session *s, const char *ide_path, int line)
+/* A source breakpoint at ide_path:line, or (ide_path NULL) a breakpoint on function. */
+static session_bp *new_bp(dap_session *s, const char *ide_path, int line, const char *function)
 {
     session_bp *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
     b->id = next_bp_id++;
-    b->ide_path = strdup(ide_path);
-    b->build_path = source_map_to_build(&s->map, ide_path);
+    if (ide_path) {
+        b->ide_path = strdup(ide_path);
+        b->build_path = source_map_to_build(&s->map, ide_path);
+    } else {
+        b->function = strdup(function);
+    }
     b->mode = strdup(modes[0].mode);
     b->line = line;
-    if (!b->ide_path || !b->build_path || !b->mode) {
+    if (!(ide_path ? b->ide_path && b->build_path : b->function != NULL) || !b->mode) {
         free_bp(b);
         return NULL;
     }
@@ -479,8 +493,10 @@ static int set_spec(const dap_session *s, session_bp *b, bool is_new, const cJSO
     optional_string(requested_bp, "condition", &condition);
     optional_string(requested_bp, "hitCondition", &hit_condition);
     optional_string(requested_bp, "logMessage", &log_message);
-    if (!mode)
-        mode = modes[0].mode;
+    if (!mode || b->function)
+        mode = modes[0].mode; /* a function breakpoint stops: DAP gives it no mode or message */
+    if (b->function)
+        log_message = NULL;
     bool changed = is_new || strcmp(b->mode, mode) != 0 || !same_text(b->condition, condition) ||
                    !same_text(b->hit_condition, hit_condition) || !same_text(b->log_message, log_message);
     if ((set_text(&b->mode, mode) | set_text(&b->condition, condition) | set_text(&b->hit_condition, hit_condition) |
@@ -494,40 +510,63 @@ static int set_spec(const dap_session *s, session_bp *b, bool is_new, const cJSO
     return 1;
 }
 
-void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const char *ide_path,
-                            const cJSON *requested)
+/* Checks the types of the requested breakpoints' fields (command names the request in errors; a
+ * source breakpoint needs a line, a function breakpoint a name). Answers ref and returns false
+ * when one is wrong. */
+static bool requested_valid(const dap_request_ref *ref, const char *command, bool functions, const cJSON *requested)
 {
+    static const char *const optional[] = { "condition", "hitCondition", "logMessage", "mode" };
     size_t n_req = cJSON_IsArray(requested) ? (size_t)cJSON_GetArraySize(requested) : 0;
     for (size_t i = 0; i < n_req; i++) {
         const cJSON *bp = cJSON_GetArrayItem(requested, (int)i);
         const cJSON *line = cJSON_GetObjectItemCaseSensitive(bp, "line");
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(bp, "name");
         const char *text;
-        if (!cJSON_IsNumber(line) || line->valuedouble < 1) {
-            dap_respond_error(ref, "setBreakpoints: breakpoints[%zu].line must be a positive integer", i);
-            return;
+        if (!functions && (!cJSON_IsNumber(line) || line->valuedouble < 1)) {
+            dap_respond_error(ref, "%s: breakpoints[%zu].line must be a positive integer", command, i);
+            return false;
         }
-        if (optional_string(bp, "condition", &text) != 0) {
-            dap_respond_error(ref, "setBreakpoints: breakpoints[%zu].condition must be a string", i);
-            return;
+        if (functions && (!cJSON_IsString(name) || !name->valuestring[0])) {
+            dap_respond_error(ref, "%s: breakpoints[%zu].name must be a function's name", command, i);
+            return false;
         }
-        if (optional_string(bp, "hitCondition", &text) != 0) {
-            dap_respond_error(ref, "setBreakpoints: breakpoints[%zu].hitCondition must be a string", i);
-            return;
-        }
-        if (optional_string(bp, "logMessage", &text) != 0) {
-            dap_respond_error(ref, "setBreakpoints: breakpoints[%zu].logMessage must be a string", i);
-            return;
-        }
-        if (optional_string(bp, "mode", &text) != 0) {
-            dap_respond_error(ref, "setBreakpoints: breakpoints[%zu].mode must be a string", i);
-            return;
+        for (size_t k = 0; k < sizeof optional / sizeof optional[0]; k++) {
+            if (optional_string(bp, optional[k], &text) != 0) {
+                dap_respond_error(ref, "%s: breakpoints[%zu].%s must be a string", command, i, optional[k]);
+                return false;
+            }
         }
     }
-    /* Take this file's breakpoints out of the session list; keep those whose line is requested. */
+    return true;
+}
+
+/* Whether b belongs to the group a set request replaces: the source breakpoints of ide_path, or
+ * (ide_path NULL) the function breakpoints. */
+static bool in_group(const session_bp *b, const char *ide_path)
+{
+    return ide_path ? b->ide_path && strcmp(b->ide_path, ide_path) == 0 : b->function != NULL;
+}
+
+/* Whether b is what requested_bp asks for: the same line, or the same function. */
+static bool same_place(const session_bp *b, const char *ide_path, const cJSON *requested_bp)
+{
+    if (ide_path)
+        return b->line == cJSON_GetObjectItemCaseSensitive(requested_bp, "line")->valueint;
+    return strcmp(b->function, cJSON_GetObjectItemCaseSensitive(requested_bp, "name")->valuestring) == 0;
+}
+
+/* setBreakpoints of one source (ide_path) or setFunctionBreakpoints (ide_path NULL): the group's
+ * breakpoints are replaced by the requested ones, diffed, fanned out, and ref is answered. */
+static void replace_group(dap_session *s, const dap_request_ref *ref, const char *ide_path, const cJSON *requested)
+{
+    if (!requested_valid(ref, ide_path ? "setBreakpoints" : "setFunctionBreakpoints", !ide_path, requested))
+        return;
+    size_t n_req = cJSON_IsArray(requested) ? (size_t)cJSON_GetArraySize(requested) : 0;
+    /* Take the group's breakpoints out of the session list; keep those requested again. */
     session_bp *old = NULL, **tail = &s->breakpoints;
     while (*tail) {
         session_bp *b = *tail;
-        if (strcmp(b->ide_path, ide_path) == 0) {
+        if (in_group(b, ide_path)) {
             *tail = b->next;
             b->next = old;
             old = b;
@@ -544,23 +583,24 @@ void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const ch
     batch->ref = *ref;
     for (size_t i = 0; i < n_req; i++) {
         const cJSON *requested_bp = cJSON_GetArrayItem(requested, (int)i);
-        int line = cJSON_GetObjectItemCaseSensitive(requested_bp, "line")->valueint;
         session_bp *b = NULL;
         for (session_bp **pp = &old; *pp; pp = &(*pp)->next) {
-            if ((*pp)->line == line) {
+            if (same_place(*pp, ide_path, requested_bp)) {
                 b = *pp;
                 *pp = b->next;
                 break;
             }
         }
         bool is_new = !b;
-        if (!b)
-            b = new_bp(s, ide_path, line);
+        if (!b && ide_path)
+            b = new_bp(s, ide_path, cJSON_GetObjectItemCaseSensitive(requested_bp, "line")->valueint, NULL);
+        else if (!b)
+            b = new_bp(s, NULL, 0, cJSON_GetObjectItemCaseSensitive(requested_bp, "name")->valuestring);
         if (!b)
             continue;
         int changed = set_spec(s, b, is_new, requested_bp);
         if (changed < 0) {
-            b->next = old; /* out of memory: removed like the lines no longer requested */
+            b->next = old; /* out of memory: removed like the breakpoints no longer requested */
             old = b;
             continue;
         }
@@ -589,6 +629,30 @@ void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const ch
     fan_out(s, batch, NULL, 0);
     place_canaries(s, batch, 0);
     batch_release(batch);
+}
+
+void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const char *ide_path,
+                            const cJSON *requested)
+{
+    replace_group(s, ref, ide_path, requested);
+}
+
+void breakpoints_set_functions(dap_session *s, const dap_request_ref *ref, const cJSON *requested)
+{
+    replace_group(s, ref, NULL, requested);
+}
+
+const char *breakpoints_stop_reason(const dap_session *s, const char *probe_reason, const int64_t *ids, size_t n)
+{
+    if (!probe_reason || strcmp(probe_reason, "breakpoint") != 0)
+        return probe_reason;
+    size_t functions = 0, owned = 0;
+    for (size_t i = 0; i < n; i++) {
+        const session_bp *b = find_bp(s, ids[i]);
+        owned += b != NULL;
+        functions += b && b->function;
+    }
+    return owned > 0 && functions == owned ? "function breakpoint" : probe_reason;
 }
 
 /* What a process that joins gets: the fleet-wide breakpoints, and a try as the canary of those
@@ -626,14 +690,19 @@ static void canary_breached(dap_session *s, session_bp *b, probe_peer *still_run
     b->n_bound = 0;
     if (still_running)
         clear_in(still_running, &b->id, 1);
-    char failure[600], text[800];
+    char failure[600], text[1000];
     canary_message(&b->canary, 0, s->canary.window_ms, failure, sizeof failure);
     log_info("DAP session %llu: breakpoint %lld: %s", (unsigned long long)s->id, (long long)b->id, failure);
     send_changed(s, b);
-    const char *slash = strrchr(b->ide_path, '/');
+    char place[300];
+    const char *slash = b->ide_path ? strrchr(b->ide_path, '/') : NULL;
+    if (b->function)
+        snprintf(place, sizeof place, "function %.200s", b->function);
+    else
+        snprintf(place, sizeof place, "%.200s:%d", slash ? slash + 1 : b->ide_path, b->line);
     snprintf(text, sizeof text,
-             "podbug: %s; breakpoint %lld (%s:%d) is kept from the other processes until it is changed\n",
-             failure, (long long)b->id, slash ? slash + 1 : b->ide_path, b->line);
+             "podbug: %s; breakpoint %lld (%s) is kept from the other processes until it is changed\n",
+             failure, (long long)b->id, place);
     dap_send_console(s, text);
 }
 

@@ -11,9 +11,10 @@
 
 typedef struct session_bp {
     int64_t id;             /* the DAP breakpoint id, also the probe protocol id (server-unique) */
-    char *ide_path;         /* as the IDE named the source */
-    char *build_path;       /* mapped through sourceMap, sent to probes */
-    int line;
+    char *ide_path;         /* as the IDE named the source; NULL for a function breakpoint */
+    char *build_path;       /* mapped through sourceMap, sent to probes; NULL likewise */
+    int line;               /* 0 for a function breakpoint */
+    char *function;         /* DAP FunctionBreakpoint.name; NULL for a source breakpoint */
     char *mode;             /* DAP SourceBreakpoint.mode: "stop" (default) or "snapshot" */
     char *condition;        /* DAP SourceBreakpoint.condition; NULL when none */
     char *hit_condition;    /* DAP SourceBreakpoint.hitCondition; NULL when none */
@@ -39,6 +40,15 @@ typedef struct session_bp {
  * the rest when its canary is promoted. */
 void breakpoints_set_source(dap_session *s, const dap_request_ref *ref, const char *ide_path,
                             const cJSON *requested);
+/* setFunctionBreakpoints: replaces the session's function breakpoints (the same name keeps its
+ * id; a changed condition or hit condition is sent again) and fans them out like source
+ * breakpoints (canary, late joiners). `requested` is the DAP "breakpoints" array (may be NULL). */
+void breakpoints_set_functions(dap_session *s, const dap_request_ref *ref, const cJSON *requested);
+/* The DAP reason of a stop the probe reports as probe_reason at breakpoints ids: "function
+ * breakpoint" when it is "breakpoint" and the breakpoints of s among ids are all function
+ * breakpoints; else probe_reason. */
+const char *breakpoints_stop_reason(const dap_session *s, const char *probe_reason, const int64_t *ids,
+                                    size_t n);
 /* A probe joined that s sees: arm all of s's breakpoints there; report changes as events. */
 void breakpoints_probe_joined(dap_session *s, probe_peer *p);
 /* A probe left: unbind; report breakpoints whose state changed. A canary that leaves fails its

@@ -10,6 +10,7 @@
 #include "breakpoints.h"
 #include "conn.h"
 #include "dap_dispatch.h"
+#include "exception_filters.h"
 #include "handles.h"
 #include "log.h"
 #include "probe_link.h"
@@ -222,6 +223,7 @@ void dap_session_detach(dap_session *s, const dap_request_ref *ref)
         d->outstanding = 1; /* held until every resume is sent */
     }
     breakpoints_remove_all(s);
+    exception_filters_session_gone(s);
     for (probe_peer *p = fleet_first(); p; p = p->next) {
         if (!dap_session_sees(s, p) || !p->stopped)
             continue;
@@ -267,6 +269,7 @@ void dap_sessions_probe_joined(probe_peer *p)
         dap_send_thread_event(s, "started", handles_thread_id(p->id, p->hello.pid));
         breakpoints_probe_joined(s, p);
     }
+    exception_filters_probe_joined(p);
 }
 
 void dap_sessions_probe_stopped(probe_peer *p)
@@ -286,8 +289,10 @@ void dap_sessions_probe_stopped(probe_peer *p)
         char name[96];
         fleet_display_name(p, name, sizeof name);
         cJSON *body = cJSON_CreateObject();
-        cJSON_AddStringToObject(body, "reason", p->stop.reason ? p->stop.reason : "breakpoint");
-        cJSON_AddStringToObject(body, "description", name);
+        cJSON_AddStringToObject(body, "reason",
+                                breakpoints_stop_reason(s, p->stop.reason ? p->stop.reason : "breakpoint",
+                                                        p->stop.breakpoint_ids, p->stop.n_breakpoint_ids));
+        cJSON_AddStringToObject(body, "description", p->stop.description ? p->stop.description : name);
         cJSON_AddNumberToObject(body, "threadId", handles_thread_id(p->id, p->stop.tid));
         cJSON_AddBoolToObject(body, "allThreadsStopped", p->stop.all_threads_stopped != 0);
         cJSON_AddItemToObject(body, "hitBreakpointIds", hit);

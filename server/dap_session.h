@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "budgets.h"
 #include "canary.h"
+#include "fatal_signals.h"
 #include "fleet.h"
 #include "probe_msg.h"
 #include "selector.h"
@@ -33,6 +34,7 @@ typedef struct dap_session {
     session_budgets budgets;     /* attach argument "budgets" */
     canary_options canary;       /* attach argument "canary" */
     struct session_bp *breakpoints;
+    int exception_modes[FATAL_SIGNAL_COUNT]; /* setExceptionBreakpoints: exception_mode per fatal_signals() */
     uint64_t snapshots_shown[SESSION_MAX_SNAPSHOT_THREADS]; /* store ids, oldest first */
     size_t n_snapshots_shown;
     bool snapshot_focus_given;   /* a snapshot's stopped event has taken the focus once */

@@ -10,6 +10,9 @@
 #define SNAPSHOT_STORE_DEFAULT_COUNT 1000
 #define SNAPSHOT_STORE_DEFAULT_BYTES ((size_t)64 * 1024 * 1024)
 
+/* The breakpoint id of crash snapshots (a fatal signal in snapshot mode): no breakpoint has it. */
+#define SNAPSHOT_CRASH_ID 0
+
 /* Where a snapshot came from; the strings are copied by snapshot_store_add. */
 typedef struct snapshot_origin {
     int64_t breakpoint_id;

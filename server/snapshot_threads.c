@@ -44,11 +44,14 @@ static void report_dropped(dap_session *s, const session_bp *b, const probe_peer
     dap_send_console(s, text);
 }
 
-/* "<pod>/<pid> <thread name> [snapshot <bp id>#<seq>]" */
+/* "<pod>/<pid> <thread name> [snapshot <bp id>#<seq>]", or "[crash #<seq>]" */
 static const char *thread_name(const snapshot_record *r, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s %s [snapshot %lld#%lld]", r->display_name, r->thread_name, (long long)r->breakpoint_id,
-             (long long)r->sequence);
+    if (r->breakpoint_id == SNAPSHOT_CRASH_ID)
+        snprintf(buf, len, "%s %s [crash #%lld]", r->display_name, r->thread_name, (long long)r->sequence);
+    else
+        snprintf(buf, len, "%s %s [snapshot %lld#%lld]", r->display_name, r->thread_name,
+                 (long long)r->breakpoint_id, (long long)r->sequence);
     return buf;
 }
 
@@ -62,25 +65,62 @@ static void show(dap_session *s, const snapshot_record *r)
     s->snapshots_shown[s->n_snapshots_shown++] = r->id;
     dap_send_thread_event(s, "started", thread_id);
 
-    char description[200];
-    snprintf(description, sizeof description, "snapshot %lld#%lld in %s", (long long)r->breakpoint_id,
-             (long long)r->sequence, r->display_name);
+    bool crash = r->breakpoint_id == SNAPSHOT_CRASH_ID;
+    char description[300];
+    if (crash)
+        snprintf(description, sizeof description, "%s in %s (crash snapshot)",
+                 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->body, "description")), r->display_name);
+    else
+        snprintf(description, sizeof description, "snapshot %lld#%lld in %s", (long long)r->breakpoint_id,
+                 (long long)r->sequence, r->display_name);
     cJSON *body = cJSON_CreateObject();
-    cJSON_AddStringToObject(body, "reason", "snapshot");
+    cJSON_AddStringToObject(body, "reason", crash ? "exception" : "snapshot");
     cJSON_AddStringToObject(body, "description", description);
     cJSON_AddNumberToObject(body, "threadId", thread_id);
     cJSON_AddBoolToObject(body, "preserveFocusHint", s->snapshot_focus_given);
     cJSON_AddBoolToObject(body, "allThreadsStopped", false);
-    cJSON *hit = cJSON_AddArrayToObject(body, "hitBreakpointIds");
-    cJSON_AddItemToArray(hit, cJSON_CreateNumber((double)r->breakpoint_id));
+    if (!crash) {
+        cJSON *hit = cJSON_AddArrayToObject(body, "hitBreakpointIds");
+        cJSON_AddItemToArray(hit, cJSON_CreateNumber((double)r->breakpoint_id));
+    }
     dap_send_event(s, "stopped", body);
     s->snapshot_focus_given = true;
+}
+
+/* A crash snapshot: stored whoever watches (it outlives the process, for podbug/snapshots), and
+ * shown to every session that sees the process. Its source and line are the crashing frame's. */
+static void on_crash_snapshot(probe_peer *p, cJSON *body, size_t bytes)
+{
+    const cJSON *frame0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(body, "frames"), 0);
+    const cJSON *line = cJSON_GetObjectItemCaseSensitive(frame0, "line");
+    dap_session *first = NULL;
+    for (dap_session *s = dap_session_first(); s && !first; s = s->next)
+        if (dap_session_sees(s, p))
+            first = s;
+    snapshot_origin origin = { .breakpoint_id = SNAPSHOT_CRASH_ID, .session_id = first ? first->id : 0,
+                               .probe_id = p->id, .pod = p->hello.pod, .pid = p->hello.pid,
+                               .source_path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(frame0, "file")),
+                               .line = cJSON_IsNumber(line) ? line->valueint : 0 };
+    log_info("crash snapshot from %s/%d: %s", p->hello.pod, p->hello.pid,
+             cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "description")));
+    const snapshot_record *r = snapshot_store_add(&origin, body, bytes);
+    if (!r) {
+        log_warn("out of memory storing a crash snapshot");
+        return;
+    }
+    for (dap_session *s = dap_session_first(); s; s = s->next)
+        if (dap_session_sees(s, p))
+            show(s, r);
 }
 
 void snapshot_threads_on_snapshot(probe_peer *p, cJSON *body, size_t bytes)
 {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(body, "id");
     const cJSON *dropped = cJSON_GetObjectItemCaseSensitive(body, "dropped");
+    if (id->valuedouble == SNAPSHOT_CRASH_ID && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(body, "description"))) {
+        on_crash_snapshot(p, body, bytes);
+        return;
+    }
     const session_bp *b;
     dap_session *s = owner_of(p, (int64_t)id->valuedouble, &b);
     if (!s) {
@@ -166,8 +206,7 @@ void snapshot_threads_forget_session(dap_session *s)
 
 static void on_evicted(const snapshot_record *r)
 {
-    dap_session *s = dap_session_find(r->session_id);
-    if (s)
+    for (dap_session *s = dap_session_first(); s; s = s->next) /* a crash is shown to several */
         snapshot_threads_dismiss(s, r->id);
     handles_forget_snapshot(r->id);
 }

@@ -8,10 +8,18 @@
 void dap_handle_initialize(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_attach(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_set_breakpoints(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+void dap_handle_set_function_breakpoints(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+void dap_handle_read_memory(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+void dap_handle_disassemble(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+void dap_handle_modules(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_configuration_done(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_threads(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_stack_trace(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_continue(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+void dap_handle_next(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+void dap_handle_step_in(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+void dap_handle_step_out(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+void dap_handle_pause(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_disconnect(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_pods(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_scopes(dap_session *s, const dap_request_ref *ref, const cJSON *args);
@@ -19,6 +27,8 @@ void dap_handle_variables(dap_session *s, const dap_request_ref *ref, const cJSO
 void dap_handle_evaluate(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_set_variable(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_snapshots(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+void dap_handle_set_exception_breakpoints(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+void dap_handle_exception_info(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 
 /* The probe that owns DAP thread id `thread_id` among those s sees; NULL with the request
  * answered with an error otherwise. */
@@ -41,6 +51,19 @@ void dap_probe_forward(const dap_request_ref *ref, probe_peer *p, const char *ty
                        dap_probe_answer_fn answer);
 /* Answers ref with a probe_value_reply (evaluate, setVariable) as {value_key, type, ...}. */
 void dap_answer_value(const dap_request_ref *ref, probe_peer *p, const cJSON *result, const char *value_key);
+
+/* ---- memory_reference.c: readMemory and disassemble ---- */
+
+/* "0x<address>@<probe id>": a DAP memoryReference that names its process. */
+void dap_memory_reference(char *out, size_t out_len, uint64_t address, uint64_t probe_id);
+/* The process and address (plus the arguments' byte "offset") of the request's memoryReference;
+ * NULL with the request answered with an error when it names no process s sees. */
+probe_peer *dap_memory_probe(dap_session *s, const dap_request_ref *ref, const cJSON *args, uint64_t *address);
+/* Adds "memoryReference" to a value's DAP object o when its type is a pointer (value "0x...") of p. */
+void dap_add_memory_reference(cJSON *o, const probe_peer *p, const char *value, const char *type);
+/* Like dap_probe_forward for requests that need no stop (the process may be running). */
+void dap_probe_forward_anytime(const dap_request_ref *ref, probe_peer *p, const char *type, cJSON *body,
+                               dap_probe_answer_fn answer);
 
 /* ---- snapshot_answers.c: requests about snapshot threads, answered from the store ---- */
 

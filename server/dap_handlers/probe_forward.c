@@ -78,6 +78,7 @@ void dap_answer_value(const dap_request_ref *ref, probe_peer *p, const cJSON *re
         cJSON *body = cJSON_CreateObject();
         dap_add_value_fields(body, value_key, reply.value, reply.type, handles_var_id(p->id, reply.ref), reply.named,
                              reply.indexed);
+        dap_add_memory_reference(body, p, reply.value, reply.type);
         dap_respond(ref, true, NULL, body);
     }
     probe_value_reply_free(&reply);

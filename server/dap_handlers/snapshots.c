@@ -42,6 +42,13 @@ static cJSON *snapshot_json(const dap_session *s, const snapshot_record *r)
     cJSON_AddNumberToObject(o, "line", r->line);
     if (cJSON_IsString(function))
         cJSON_AddStringToObject(o, "function", function->valuestring);
+    const cJSON *description = cJSON_GetObjectItemCaseSensitive(r->body, "description");
+    cJSON_AddStringToObject(o, "reason", r->breakpoint_id == SNAPSHOT_CRASH_ID ? "crash" : "breakpoint");
+    if (cJSON_IsString(description))
+        cJSON_AddStringToObject(o, "description", description->valuestring);
+    const cJSON *threads = cJSON_GetObjectItemCaseSensitive(r->body, "threads");
+    if (cJSON_IsArray(threads)) /* a crash: every other thread's frames, as the probe sent them */
+        cJSON_AddItemToObject(o, "threads", cJSON_Duplicate(threads, true));
     const cJSON *capture_ns = cJSON_GetObjectItemCaseSensitive(r->body, "capture_ns");
     if (cJSON_IsNumber(capture_ns))
         cJSON_AddNumberToObject(o, "captureNs", capture_ns->valuedouble);

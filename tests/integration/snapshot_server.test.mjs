@@ -51,8 +51,8 @@ describe('snapshot breakpoints and budgets (server side)', () => {
   it('announces the stop and snapshot modes and lists no snapshots yet', async () => {
     const { client, caps } = await session();
     assert.deepEqual(caps.breakpointModes, [
-      { mode: 'stop', label: 'Stop', description: 'stop the process at the breakpoint', appliesTo: ['source'] },
-      { mode: 'snapshot', label: 'Snapshot', description: 'capture the stack and variables and let the process run on', appliesTo: ['source'] },
+      { mode: 'stop', label: 'Stop', description: 'stop the process at the breakpoint', appliesTo: ['source', 'exception'] },
+      { mode: 'snapshot', label: 'Snapshot', description: 'capture the stack and variables and let the process run on', appliesTo: ['source', 'exception'] },
     ]);
     const before = (await client.customRequest('podbug/snapshots')).body;
     assert.deepEqual(before, { snapshots: [], breakpoints: [] });
