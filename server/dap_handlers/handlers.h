@@ -49,6 +49,9 @@ typedef void (*dap_probe_answer_fn)(const dap_request_ref *ref, probe_peer *p, c
  * with the probe's message; a success goes to answer. */
 void dap_probe_forward(const dap_request_ref *ref, probe_peer *p, const char *type, cJSON *body,
                        dap_probe_answer_fn answer);
+/* The same for requests that need no stop (readMemory, disassemble: the process may run). */
+void dap_probe_forward_anytime(const dap_request_ref *ref, probe_peer *p, const char *type, cJSON *body,
+                               dap_probe_answer_fn answer);
 /* Answers ref with a probe_value_reply (evaluate, setVariable) as {value_key, type, ...}. */
 void dap_answer_value(const dap_request_ref *ref, probe_peer *p, const cJSON *result, const char *value_key);
 
@@ -61,9 +64,6 @@ void dap_memory_reference(char *out, size_t out_len, uint64_t address, uint64_t 
 probe_peer *dap_memory_probe(dap_session *s, const dap_request_ref *ref, const cJSON *args, uint64_t *address);
 /* Adds "memoryReference" to a value's DAP object o when its type is a pointer (value "0x...") of p. */
 void dap_add_memory_reference(cJSON *o, const probe_peer *p, const char *value, const char *type);
-/* Like dap_probe_forward for requests that need no stop (the process may be running). */
-void dap_probe_forward_anytime(const dap_request_ref *ref, probe_peer *p, const char *type, cJSON *body,
-                               dap_probe_answer_fn answer);
 
 /* ---- snapshot_answers.c: requests about snapshot threads, answered from the store ---- */
 

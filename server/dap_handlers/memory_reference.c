@@ -1,6 +1,6 @@
 /* Memory references of DAP (readMemory, disassemble): "0x<address>@<probe id>" names the process
  * too; a bare "0x<address>" (a frame's instructionPointerReference) means the only stopped
- * process the session sees, or its only process. Also the forwarding of requests that need no stop. */
+ * process the session sees, or its only process. */
 #include "handlers.h"
 
 #include <inttypes.h>
@@ -69,33 +69,4 @@ probe_peer *dap_memory_probe(dap_session *s, const dap_request_ref *ref, const c
                           "use \"0x<address>@<process>\"", ref->command, reference->valuestring);
     }
     return p;
-}
-
-typedef struct anytime_request {
-    dap_request_ref ref;
-    dap_probe_answer_fn answer;
-} anytime_request;
-
-static void on_reply(void *ctx, probe_peer *p, const cJSON *result, const char *error)
-{
-    anytime_request *req = ctx;
-    if (!result || !p)
-        dap_respond_error(&req->ref, "%s", error ? error : "the process has gone");
-    else
-        req->answer(&req->ref, p, result);
-    free(req);
-}
-
-void dap_probe_forward_anytime(const dap_request_ref *ref, probe_peer *p, const char *type, cJSON *body,
-                               dap_probe_answer_fn answer)
-{
-    anytime_request *req = body ? malloc(sizeof *req) : NULL;
-    if (!req) {
-        cJSON_Delete(body);
-        dap_respond_error(ref, "out of memory");
-        return;
-    }
-    req->ref = *ref;
-    req->answer = answer;
-    probe_link_request(p, type, body, on_reply, req);
 }

@@ -1,5 +1,5 @@
-/* The steps shared by the handlers that ask a stopped process's probe about its state (scopes,
- * variables, evaluate, setVariable): resolving frame and variable handles, forwarding, replying. */
+/* The steps shared by the handlers that ask a probe about its process (scopes, variables,
+ * evaluate, setVariable on a stop; readMemory, disassemble any time): handles, forwarding, replies. */
 #include "handlers.h"
 
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 typedef struct forwarded_request {
     dap_request_ref ref;
     dap_probe_answer_fn answer;
+    bool needs_stop;           /* the answer is about a stop: void once the process continued */
 } forwarded_request;
 
 /* The probe if the session sees it and its process is still stopped; NULL otherwise. */
@@ -47,15 +48,17 @@ static void on_probe_reply(void *ctx, probe_peer *p, const cJSON *result, const 
     forwarded_request *req = ctx; /* answers are dropped if the IDE has gone meanwhile */
     if (!result)
         dap_respond_error(&req->ref, "%s", error ? error : "the process has gone");
-    else if (!p || !p->stopped)
+    else if (!p)
+        dap_respond_error(&req->ref, "%s: the process has gone", req->ref.command);
+    else if (req->needs_stop && !p->stopped)
         dap_respond_error(&req->ref, "%s: the process continued before its probe answered", req->ref.command);
     else
         req->answer(&req->ref, p, result);
     free(req);
 }
 
-void dap_probe_forward(const dap_request_ref *ref, probe_peer *p, const char *type, cJSON *body,
-                       dap_probe_answer_fn answer)
+static void forward(const dap_request_ref *ref, probe_peer *p, const char *type, cJSON *body,
+                    dap_probe_answer_fn answer, bool needs_stop)
 {
     forwarded_request *req = body ? malloc(sizeof *req) : NULL;
     if (!req) {
@@ -65,7 +68,20 @@ void dap_probe_forward(const dap_request_ref *ref, probe_peer *p, const char *ty
     }
     req->ref = *ref;
     req->answer = answer;
+    req->needs_stop = needs_stop;
     probe_link_request(p, type, body, on_probe_reply, req);
+}
+
+void dap_probe_forward(const dap_request_ref *ref, probe_peer *p, const char *type, cJSON *body,
+                       dap_probe_answer_fn answer)
+{
+    forward(ref, p, type, body, answer, true);
+}
+
+void dap_probe_forward_anytime(const dap_request_ref *ref, probe_peer *p, const char *type, cJSON *body,
+                               dap_probe_answer_fn answer)
+{
+    forward(ref, p, type, body, answer, false);
 }
 
 void dap_answer_value(const dap_request_ref *ref, probe_peer *p, const cJSON *result, const char *value_key)
