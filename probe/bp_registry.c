@@ -31,6 +31,7 @@ typedef struct registered_bp {
     char *log_message;        /* NULL: stops or snapshots; else a logpoint */
     bp_action action;
     probe_bp_budget budget;   /* as the server sent it (0 = default) */
+    bool stop_all;            /* a stop here stops the whole process, not the hitting thread alone */
     uintptr_t addresses[MAX_LOCATIONS];
     size_t n_addresses;
     probe_bp_state state;     /* what was reported for it */
@@ -308,12 +309,22 @@ int bp_registry_set(sym_index *symbols, const probe_bp_set *set, probe_bp_result
             b = arm(symbols, spec);
         if (!b)
             return -1;
+        b->stop_all = spec->stop_all != 0;
         b->next = registry;
         registry = b;
         if (copy_state(&b->state, &out->breakpoints[out->n++]) != 0)
             return -1;
     }
     return 0;
+}
+
+bool bp_registry_stops_all(const int64_t *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (const registered_bp *b = registry; b; b = b->next)
+            if (b->id == ids[i] && b->stop_all)
+                return true;
+    return n == 0;
 }
 
 void bp_registry_clear(const int64_t *ids, size_t n)

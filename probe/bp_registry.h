@@ -4,6 +4,7 @@
 #ifndef PODBUG_BP_REGISTRY_H
 #define PODBUG_BP_REGISTRY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "probe_msg.h"
@@ -13,6 +14,9 @@
  * same source, line, condition, hit condition and log message is kept (with its hit count), one with a
  * different spec is re-armed. Fills out (the caller frees it with probe_bp_result_free). Returns 0, or -1 when out of memory. */
 int bp_registry_set(sym_index *symbols, const probe_bp_set *set, probe_bp_result *out);
+/* Whether a stop wanted by breakpoints ids stops the whole process: some of them has stop_all
+ * (a breakpoint cleared meanwhile counts as not), or there are none (a fatal signal). */
+bool bp_registry_stops_all(const int64_t *ids, size_t n);
 /* Disarms and forgets the given ids (unknown ids are ignored). */
 void bp_registry_clear(const int64_t *ids, size_t n);
 /* Disarms breakpoint id but keeps it, unverified with message why, until the server sets it

@@ -1,6 +1,8 @@
 /* The probe's handlers for server messages and its stop reports (see server_requests.h).
- * Stops are reported once per stop: the first hit names the thread and the breakpoints that
- * wanted it, all parked threads follow. Conditions that failed are reported once each.
+ * A stop of the whole process is reported once: the first hit names the thread and the
+ * breakpoints that wanted it, all parked threads follow. A hit of breakpoints that do not stop
+ * all (stop_all false) parks that thread alone and is reported alone; such threads resume and
+ * step alone, and a later stop of the whole process covers them too. Conditions that failed are reported once each.
  * Stacks, scopes, variables, evaluate and set_variable read the stopped threads' frames. */
 #include "server_requests.h"
 
@@ -36,9 +38,11 @@ static const probe_config *config;
 static sym_index *symbols;
 static int64_t next_request_id = 1;
 static int64_t hello_request_id;
-static bool stop_reported;
+static bool stop_reported;  /* the whole process is stopped and that was reported */
+static bool step_alone;     /* the current step's thread was parked alone: it ends alone */
+static pid_t resume_tid;    /* the thread resume_alone wakes */
 
-static void report_stop(const char *reason, pid_t tid, const int64_t *ids, size_t n_ids);
+static void report_stop(const char *reason, pid_t tid, const int64_t *ids, size_t n_ids, bool all);
 
 void server_requests_init(const probe_config *cfg, sym_index *index)
 {
@@ -439,6 +443,22 @@ static void resume(void)
     var_refs_reset();
 }
 
+/* Frames and references of the stop are void once a thread moves. */
+static void forget_stop_state(void)
+{
+    stop_reported = false;
+    thread_frames_reset();
+    var_refs_reset();
+}
+
+/* A thread parked alone runs on; the other parked threads stay. */
+static void resume_alone(void)
+{
+    stopper_resume_thread(resume_tid);
+    thread_frames_reset();
+    var_refs_reset();
+}
+
 static void handle_continue(const probe_envelope *env)
 {
     probe_continue req;
@@ -447,9 +467,11 @@ static void handle_continue(const probe_envelope *env)
         reply_error(env->id, err);
         return;
     }
+    resume_tid = req.tid;
+    bool alone = req.tid > 0 && !stop_reported && stopper_thread_parked(req.tid);
     /* The reply goes out first: after a fatal signal the process may die as it resumes. */
     reply(env->id, NULL);
-    agent_after_flush(resume);
+    agent_after_flush(alone ? resume_alone : resume);
 }
 
 static void handle_exceptions_set(const probe_envelope *env)
@@ -477,14 +499,6 @@ static void handle_memory_request(const probe_envelope *env)
         reply_error(env->id, err);
 }
 
-/* Frames and references of the stop are void once a thread moves. */
-static void forget_stop_state(void)
-{
-    stop_reported = false;
-    thread_frames_reset();
-    var_refs_reset();
-}
-
 static void handle_step(const probe_envelope *env)
 {
     probe_step req;
@@ -502,6 +516,7 @@ static void handle_step(const probe_envelope *env)
     } else if (stepper_start(symbols, req.tid, kind, granularity, err, sizeof err) != 0) {
         reply_error(env->id, err);
     } else {
+        step_alone = !stop_reported;
         forget_stop_state();
         reply(env->id, NULL);
     }
@@ -522,7 +537,7 @@ static void handle_pause(const probe_envelope *env)
     stepper_cancel();
     stop_reported = true;
     stopper_stop_all(STOP_ALL_TIMEOUT_MS);
-    report_stop("pause", req.tid, NULL, 0);
+    report_stop("pause", req.tid, NULL, 0, true);
 }
 
 static void handle_result(const probe_envelope *env)
@@ -651,11 +666,12 @@ void server_requests_report_events(void)
 }
 
 /* The stopped event: reason, the thread that stopped (tid 0 or unknown: the first parked one),
- * the breakpoints that wanted it, and every parked thread. */
-static void report_stop(const char *reason, pid_t tid, const int64_t *ids, size_t n_ids)
+ * the breakpoints that wanted it, and every parked thread (all) or that thread alone. */
+static void report_stop(const char *reason, pid_t tid, const int64_t *ids, size_t n_ids, bool all)
 {
     pid_t tids[STOPPER_MAX_THREADS];
-    size_t n_tids = stopper_parked_threads(tids, STOPPER_MAX_THREADS);
+    size_t n_tids = all ? stopper_parked_threads(tids, STOPPER_MAX_THREADS) : 1;
+    tids[0] = all ? tids[0] : tid;
     probe_thread *threads = calloc(n_tids ? n_tids : 1, sizeof *threads);
     char (*names)[32] = calloc(n_tids ? n_tids : 1, sizeof *names);
     if (!threads || !names) {
@@ -677,7 +693,7 @@ static void report_stop(const char *reason, pid_t tid, const int64_t *ids, size_
         .tid = tid > 0 ? tid : (int)getpid(),
         .breakpoint_ids = (int64_t *)ids,
         .n_breakpoint_ids = n_ids,
-        .all_threads_stopped = 1,
+        .all_threads_stopped = all,
         .threads = threads,
         .n_threads = n_tids,
     };
@@ -693,20 +709,22 @@ void server_requests_on_hit(void)
 {
     server_requests_report_events();
     pid_t stepped;
-    if (stepper_poll(symbols, &stepped) && !stop_reported) {
-        stop_reported = true;
-        report_stop("step", stepped, NULL, 0);
+    if (stepper_poll(symbols, &stepped) && (step_alone || !stop_reported)) {
+        stop_reported = !step_alone;
+        report_stop("step", stepped, NULL, 0, !step_alone);
     }
-    stop_event ev, later;
-    if (!stopper_take_event(&ev))
-        return;
-    while (stopper_take_event(&later))
-        ; /* other threads that hit during the same stop only park */
-    if (stop_reported)
-        return;
-    stop_reported = true;
-    stopper_stop_all(STOP_ALL_TIMEOUT_MS);
-    report_stop("breakpoint", ev.tid, ev.ids, ev.n_ids);
+    stop_event ev;
+    while (stopper_take_event(&ev)) {
+        if (stop_reported)
+            continue; /* the whole process is stopped: later hits only park */
+        if (!bp_registry_stops_all(ev.ids, ev.n_ids)) {
+            report_stop("breakpoint", ev.tid, ev.ids, ev.n_ids, false);
+            continue;
+        }
+        stop_reported = true;
+        stopper_stop_all(STOP_ALL_TIMEOUT_MS);
+        report_stop("breakpoint", ev.tid, ev.ids, ev.n_ids, true);
+    }
 }
 
 void server_requests_on_disconnect(void)

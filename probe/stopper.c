@@ -306,13 +306,19 @@ bool stopper_take_event(stop_event *out)
     return true;
 }
 
+/* Parked for stop and not woken alone (a released thread is on its way out of park). */
+static bool still_parked(const thread_record *r, unsigned stop)
+{
+    return atomic_load_explicit(&r->parked, memory_order_acquire) &&
+           !atomic_load_explicit(&r->released, memory_order_acquire) &&
+           atomic_load_explicit(&r->generation, memory_order_relaxed) == stop;
+}
+
 static const thread_record *parked_record(pid_t tid, unsigned stop)
 {
     for (size_t i = 0; i < STOPPER_MAX_THREADS; i++) {
         const thread_record *r = &records[i];
-        if (atomic_load_explicit(&r->tid, memory_order_acquire) == tid &&
-            atomic_load_explicit(&r->parked, memory_order_acquire) &&
-            atomic_load_explicit(&r->generation, memory_order_relaxed) == stop)
+        if (atomic_load_explicit(&r->tid, memory_order_acquire) == tid && still_parked(r, stop))
             return r;
     }
     return NULL;
@@ -324,8 +330,7 @@ static size_t collect_parked(unsigned stop, pid_t *tids, size_t max)
     for (size_t i = 0; i < STOPPER_MAX_THREADS; i++) {
         const thread_record *r = &records[i];
         pid_t tid = atomic_load_explicit(&r->tid, memory_order_acquire);
-        if (tid && atomic_load_explicit(&r->parked, memory_order_acquire) &&
-            atomic_load_explicit(&r->generation, memory_order_relaxed) == stop) {
+        if (tid && still_parked(r, stop)) {
             if (tids && count < max)
                 tids[count] = tid;
             count++;
@@ -436,6 +441,11 @@ size_t stopper_parked_threads(pid_t *tids, size_t max)
 {
     size_t count = collect_parked(atomic_load(&generation), tids, max);
     return count < max ? count : max;
+}
+
+bool stopper_thread_parked(pid_t tid)
+{
+    return parked_record(tid, atomic_load(&generation)) != NULL;
 }
 
 int stopper_thread_frames(pid_t tid, frame_regs *frames, size_t max)

@@ -1,5 +1,5 @@
-/* Stopping the process for a debugger: the hitting thread parks in its handler, the agent stops
- * every other thread with a signal, each parked thread captures its own stack, resume wakes all. */
+/* Stopping for a debugger: the hitting thread parks in its handler, the agent stops the others with
+ * a signal (or leaves them running: a thread parked alone); parked threads keep their stacks. */
 #ifndef PODBUG_STOPPER_H
 #define PODBUG_STOPPER_H
 
@@ -50,6 +50,9 @@ int stopper_stop_all(int timeout_ms);
 
 /* Agent, while stopped: the parked threads' tids (at most max). */
 size_t stopper_parked_threads(pid_t *tids, size_t max);
+
+/* Agent: whether thread tid is parked in the current stop (and not woken alone). */
+bool stopper_thread_parked(pid_t tid);
 
 /* Agent, while stopped: the captured frames of a parked thread, innermost first. frames[0] holds
  * every general register of the interrupted context (its rip is where it stopped: the breakpoint

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 
 static int fail(char *err, size_t err_len, const char *fmt, ...)
@@ -21,6 +22,17 @@ static int fail(char *err, size_t err_len, const char *fmt, ...)
 static int is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 /* Parses exactly one JSON value, allowing surrounding whitespace only. */
+/* True when some number in the tree overflowed a double (1e999): JSON has no infinities, so
+ * such a value could not be sent back as it was read. */
+static bool has_infinite_number(const cJSON *item)
+{
+    for (; item; item = item->next) {
+        if ((cJSON_IsNumber(item) && !isfinite(item->valuedouble)) || has_infinite_number(item->child))
+            return true;
+    }
+    return false;
+}
+
 static cJSON *parse_single_value(const char *text, size_t len, char *err, size_t err_len)
 {
     const char *end = NULL;
@@ -34,6 +46,11 @@ static cJSON *parse_single_value(const char *text, size_t len, char *err, size_t
     if (end < text + len) {
         fail(err, err_len, "unexpected data after the JSON value at byte %zu",
              (size_t)(end - text));
+        cJSON_Delete(root);
+        return NULL;
+    }
+    if (has_infinite_number(root)) {
+        fail(err, err_len, "a number is too large for JSON (it overflows a double)");
         cJSON_Delete(root);
         return NULL;
     }

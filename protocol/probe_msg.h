@@ -123,6 +123,8 @@ typedef struct probe_bp_spec {
     probe_bp_budget budget; /* JSON "budget" (absent = all defaults) */
     char *function;       /* a function breakpoint: the function's name (JSON "function"); then
                            * source and line are ignored. NULL = a line breakpoint */
+    int stop_all;         /* a stop stops every thread of the process (JSON "stop_all", absent =
+                           * true); false: only the hitting thread stops */
 } probe_bp_spec;
 
 typedef struct probe_bp_set { probe_bp_spec *breakpoints; size_t n; } probe_bp_set;

@@ -44,7 +44,7 @@ typedef struct field {
     int64_t min;                  /* F_INT, F_INT64: smallest accepted value */
     int64_t max;                  /* F_INT: largest accepted value, 0 = INT_MAX; with a max, an
                                    * out-of-range value is refused as "must be MIN..MAX" */
-    int absent;                   /* F_INT: value when absent (0 unless given); a value equal to
+    int absent;                   /* F_INT, F_BOOL: value when absent (0 unless given); a value equal to
                                    * it that the range refuses is left out when encoding */
     const char *fallback;         /* F_STRING: value when absent */
     const char *const *allowed;   /* F_STRING: NULL-terminated list of accepted values */
@@ -290,7 +290,7 @@ static int decode_absent(const field *f, void *base, const char *path, char *err
         char **text = dst;
         return (*text = dup_or_fail(f->fallback, path, err, err_len)) ? 0 : -1;
     }
-    if (f->kind == F_INT)
+    if (f->kind == F_INT || f->kind == F_BOOL)
         *(int *)dst = f->absent;
     if (f->kind == F_OBJECT)
         for (size_t i = 0; i < f->object->n_fields; i++)
@@ -439,7 +439,8 @@ static bool object_not_given(const field *f, const void *src)
 }
 
 /* An optional field that holds "not given" is left out: a NULL string, an integer equal to an
- * absent value its range refuses, an object with nothing in it. */
+ * absent value its range refuses, a boolean equal to an absent value of true, an object with
+ * nothing in it. */
 static bool left_out(const field *f, const void *base, const cJSON *item)
 {
     const void *src = (const char *)base + f->offset;
@@ -452,6 +453,7 @@ static bool left_out(const field *f, const void *base, const cJSON *item)
         return v == f->absent && (v < f->min || v > max_of(f));
     }
     case F_OBJECT: return item ? !item->child : object_not_given(f, src);
+    case F_BOOL: return f->absent && *(const int *)src == f->absent; /* a default of true */
     default: return false;
     }
 }
@@ -532,6 +534,7 @@ static const field bp_spec_fields[] = {
     { FIELD(probe_bp_spec, hit_condition, "hit_condition", F_STRING, OPTIONAL) },
     { FIELD(probe_bp_spec, log_message, "log_message", F_STRING, OPTIONAL) },
     { FIELD(probe_bp_spec, budget, "budget", F_OBJECT, OPTIONAL), .object = &bp_budget_message },
+    { FIELD(probe_bp_spec, stop_all, "stop_all", F_BOOL, OPTIONAL), .absent = 1 },
 };
 static const message bp_spec_message = MESSAGE(probe_bp_spec, bp_spec_fields);
 static const field bp_spec_element = { .kind = F_OBJECT, .object = &bp_spec_message };

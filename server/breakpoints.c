@@ -246,7 +246,7 @@ static cJSON *specs_json(const dap_session *s, const int64_t *ids, size_t n)
             set.breakpoints[set.n++] = (probe_bp_spec){
                 b->id, b->build_path, b->line, b->mode, b->condition, b->hit_condition, b->log_message,
                 budgets_for_breakpoint(&s->budgets, strcmp(b->mode, "snapshot") == 0, b->log_message != NULL),
-                b->function
+                b->function, s->stop_all
             };
     }
     cJSON *json = probe_bp_set_to_json(&set);

@@ -301,8 +301,9 @@ void dap_sessions_probe_stopped(probe_peer *p)
     }
     if (!reported) {
         log_info("no session owns the stop reported by probe %llu; resuming it", (unsigned long long)p->id);
-        fleet_clear_stop(p);
-        probe_link_request(p, PMSG_CONTINUE, cJSON_CreateObject(), on_detach_continue_reply, NULL);
+        probe_continue body = { p->stop.tid }; /* that thread alone when it stopped alone */
+        fleet_release_thread(p, body.tid);
+        probe_link_request(p, PMSG_CONTINUE, probe_continue_to_json(&body), on_detach_continue_reply, NULL);
     }
 }
 

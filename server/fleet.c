@@ -83,6 +83,54 @@ void fleet_clear_stop(probe_peer *p)
     p->stopped = false;
 }
 
+void fleet_record_stop(probe_peer *p, probe_stopped *stop)
+{
+    bool joins = p->stopped && !p->stop.all_threads_stopped && !stop->all_threads_stopped;
+    probe_thread *threads = joins ? realloc(stop->threads, (stop->n_threads + p->stop.n_threads + 1) *
+                                                               sizeof *threads)
+                                  : NULL;
+    if (threads) {
+        stop->threads = threads;
+        for (size_t i = 0; i < p->stop.n_threads; i++) {
+            probe_thread *old = &p->stop.threads[i];
+            bool listed = false;
+            for (size_t k = 0; k < stop->n_threads; k++)
+                listed |= stop->threads[k].tid == old->tid;
+            if (!listed) {
+                stop->threads[stop->n_threads++] = *old;
+                old->name = NULL; /* moved */
+            }
+        }
+    }
+    fleet_clear_stop(p);
+    p->stop = *stop;
+    p->stopped = true;
+}
+
+bool fleet_release_thread(probe_peer *p, int tid)
+{
+    if (!p->stopped || p->stop.all_threads_stopped) {
+        fleet_clear_stop(p);
+        return true;
+    }
+    probe_stopped *stop = &p->stop;
+    for (size_t i = 0; i < stop->n_threads; i++) {
+        if (stop->threads[i].tid != tid)
+            continue;
+        free(stop->threads[i].name);
+        memmove(&stop->threads[i], &stop->threads[i + 1], (stop->n_threads - i - 1) * sizeof *stop->threads);
+        stop->n_threads--;
+        break;
+    }
+    if (stop->n_threads == 0) {
+        fleet_clear_stop(p);
+        return true;
+    }
+    if (stop->tid == tid)
+        stop->tid = stop->threads[0].tid;
+    return false;
+}
+
 cJSON *fleet_to_json(void)
 {
     cJSON *list = cJSON_CreateArray();

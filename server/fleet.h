@@ -33,6 +33,12 @@ size_t fleet_count(void);
 const char *fleet_display_name(const probe_peer *p, char *buf, size_t len);
 /* Value of a label for selectors: "pod" and "namespace" are labels too. NULL when absent. */
 const char *fleet_label(const probe_peer *p, const char *key);
+/* Takes a stopped event (its memory too): a stop of the whole process replaces the stop state;
+ * a thread stopped alone joins the threads stopped alone before it (the event names the newest). */
+void fleet_record_stop(probe_peer *p, probe_stopped *stop);
+/* Thread tid runs again: stopped alone, it leaves the stop (which ends with its last thread);
+ * otherwise the whole process runs. Returns true when the whole process runs now. */
+bool fleet_release_thread(probe_peer *p, int tid);
 /* Forgets the stop state (after continue, or when the probe goes away). */
 void fleet_clear_stop(probe_peer *p);
 /* [{"pod":..,"namespace":..,"labels":{..},"pid":..,"exe":..,"build_id":..,"state":..}, ...] */

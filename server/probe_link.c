@@ -134,9 +134,7 @@ static void handle_stopped(probe_peer *p, const probe_envelope *env)
         log_warn("probe %s sent a bad stopped event: %s", p->conn->peer, err);
         return;
     }
-    fleet_clear_stop(p);
-    p->stop = stop;
-    p->stopped = true;
+    fleet_record_stop(p, &stop);
     dap_sessions_probe_stopped(p);
 }
 

@@ -1,6 +1,6 @@
-/* DAP "continue": resumes the whole process that owns the thread (processes in other pods are
- * not touched); answered once the probe confirms, then other sessions hear "continued". On a
- * snapshot thread it dismisses the thread. */
+/* DAP "continue": resumes the whole process that owns the thread, or the thread alone when it
+ * stopped alone (stopAll false); answered once the probe confirms, then other sessions hear
+ * "continued". Processes in other pods are not touched. On a snapshot thread it dismisses it. */
 #include "handlers.h"
 
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 typedef struct continue_request {
     dap_request_ref ref;
     int thread_id;
+    int tid;
 } continue_request;
 
 static void on_continue_reply(void *ctx, probe_peer *p, const cJSON *result, const char *error)
@@ -20,17 +21,17 @@ static void on_continue_reply(void *ctx, probe_peer *p, const cJSON *result, con
         free(req);
         return;
     }
-    fleet_clear_stop(p);
+    bool all = fleet_release_thread(p, req->tid);
     handles_forget_frames(p->id);
     cJSON *body = cJSON_CreateObject();
-    cJSON_AddBoolToObject(body, "allThreadsContinued", true);
+    cJSON_AddBoolToObject(body, "allThreadsContinued", all);
     dap_respond(&req->ref, true, NULL, body);
     for (dap_session *o = dap_session_first(); o; o = o->next) {
         if (o->id == req->ref.session_id || !dap_session_sees(o, p))
             continue;
         cJSON *ev = cJSON_CreateObject();
         cJSON_AddNumberToObject(ev, "threadId", req->thread_id);
-        cJSON_AddBoolToObject(ev, "allThreadsContinued", true);
+        cJSON_AddBoolToObject(ev, "allThreadsContinued", all);
         dap_send_event(o, "continued", ev);
     }
     free(req);
@@ -58,6 +59,7 @@ void dap_handle_continue(dap_session *s, const dap_request_ref *ref, const cJSON
     }
     req->ref = *ref;
     req->thread_id = cJSON_GetObjectItemCaseSensitive(args, "threadId")->valueint;
-    probe_continue body = { 0 };
+    req->tid = tid;
+    probe_continue body = { tid }; /* the probe resumes tid alone only when it was stopped alone */
     probe_link_request(p, PMSG_CONTINUE, probe_continue_to_json(&body), on_continue_reply, req);
 }

@@ -10,6 +10,7 @@
 
 typedef struct step_request {
     dap_request_ref ref;
+    int tid;
 } step_request;
 
 static void on_step_reply(void *ctx, probe_peer *p, const cJSON *result, const char *error)
@@ -18,7 +19,7 @@ static void on_step_reply(void *ctx, probe_peer *p, const cJSON *result, const c
     if (!result || !p) {
         dap_respond_error(&req->ref, "%s: %s", req->ref.command, error ? error : "the process has gone");
     } else {
-        fleet_clear_stop(p);
+        fleet_release_thread(p, req->tid);
         handles_forget_frames(p->id);
         dap_respond(&req->ref, true, NULL, NULL);
     }
@@ -49,6 +50,7 @@ static void start_step(dap_session *s, const dap_request_ref *ref, const cJSON *
         return;
     }
     req->ref = *ref;
+    req->tid = tid;
     probe_step body = { .tid = tid, .kind = (char *)kind,
                         .granularity = granularity ? granularity->valuestring : "line" };
     probe_link_request(p, PMSG_STEP, probe_step_to_json(&body), on_step_reply, req);

@@ -1,6 +1,6 @@
-/* DAP "threads": one entry per running process ("<pod>/<pid> <program>") and, for a stopped
- * process, one entry per thread ("<pod>/<pid> <thread name>"), so hundreds of pods stay usable;
- * then the session's snapshot threads. */
+/* DAP "threads": one entry per running process ("<pod>/<pid> <program>"), one per stopped thread
+ * ("<pod>/<pid> <thread name>": all of a stopped process, or those stopped alone next to the
+ * process entry), so hundreds of pods stay usable; then the session's snapshot threads. */
 #include "handlers.h"
 
 #include <stdio.h>
@@ -27,12 +27,15 @@ void dap_handle_threads(dap_session *s, const dap_request_ref *ref, const cJSON 
             continue;
         char prefix[96];
         fleet_display_name(p, prefix, sizeof prefix);
-        if (p->stopped && p->stop.n_threads > 0) {
+        bool listed_pid = false;
+        if (p->stopped) {
             for (size_t i = 0; i < p->stop.n_threads; i++) {
                 const probe_thread *t = &p->stop.threads[i];
                 add_thread(list, handles_thread_id(p->id, t->tid), prefix, t->name ? t->name : "?");
+                listed_pid |= t->tid == p->hello.pid;
             }
-        } else {
+        }
+        if (!listed_pid && (!p->stopped || !p->stop.all_threads_stopped || p->stop.n_threads == 0)) {
             const char *exe = p->hello.exe ? p->hello.exe : "?";
             const char *base = strrchr(exe, '/');
             add_thread(list, handles_thread_id(p->id, p->hello.pid), prefix, base ? base + 1 : exe);

@@ -128,6 +128,10 @@ Test(probe_envelope, malformed_envelopes_are_rejected_with_a_reason)
         { "{\"v\":1,\"type\":\"x\",\"id\":\"1\"}", "id: expected a non-negative integer" },
         { "{\"v\":1,\"type\":\"x\",\"id\":1e300}", "id: expected a non-negative integer" },
         { "{\"v\":1,\"type\":\"x\",\"body\":[]}", "body: expected an object" },
+        { "{\"v\":1,\"type\":\"x\",\"body\":{\"id\":4e777}}",
+          "a number is too large for JSON (it overflows a double)" },
+        { "{\"v\":1,\"type\":\"x\",\"body\":{\"a\":[{\"b\":-1e999}]}}",
+          "a number is too large for JSON (it overflows a double)" },
         { "{\"v\":1,\"type\":\"x\",\"body\":null}", "body: expected an object" },
         { "", "empty probe message" },
     };
