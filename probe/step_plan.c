@@ -29,7 +29,34 @@ static step_action run_to_return(const step_position *pos)
 
 static void set_origin(step_origin *origin, const step_position *pos)
 {
-    *origin = (step_origin){ pos->cfa, pos->line.file, pos->line.line };
+    *origin = (step_origin){ pos->cfa, pos->inlining, pos->line.file, pos->line.line };
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* True when pc, in the origin's machine frame, is no longer inside the origin's inlined call:
+ * fewer inlined calls around it, or as many but another call site. */
+static bool left_inlined_call(const step_origin *origin, const step_position *pos)
+{
+    const step_inlining *from = &origin->inlining, *now = &pos->inlining;
+    if (now->depth != from->depth)
+        return now->depth < from->depth;
+    return now->call_line != from->call_line || !same_file(now->call_file, from->call_file);
+}
+
+/* stepOut: of a machine frame it ends at the return address; of an inlined call it follows the
+ * code instruction by instruction (calls inside it run to their return) until pc leaves it. */
+static step_action step_out_next(const step_position *pos, const step_origin *origin, bool deeper,
+                                 bool outer)
+{
+    if (!origin->inlining.depth || outer)
+        return stop(); /* at the return address (an inlined call that ended its function, too) */
+    if (deeper)
+        return run_to_return(pos);
+    return left_inlined_call(origin, pos) ? stop() : trace(pos->pc, pos->pc);
 }
 
 static bool is_new_line(const step_origin *origin, const step_position *pos)
@@ -37,7 +64,7 @@ static bool is_new_line(const step_origin *origin, const step_position *pos)
     const step_line *l = &pos->line;
     if (!l->known || !l->at_stmt_start)
         return false;
-    return l->line != origin->line || !origin->file || strcmp(l->file, origin->file) != 0;
+    return l->line != origin->line || !origin->file || !same_file(l->file, origin->file);
 }
 
 step_action step_plan_start(step_kind kind, step_granularity granularity, const step_position *pos,
@@ -45,7 +72,7 @@ step_action step_plan_start(step_kind kind, step_granularity granularity, const 
 {
     set_origin(origin, pos);
     if (kind == STEP_OUT)
-        return run_to_return(pos);
+        return pos->inlining.depth ? trace(pos->pc, pos->pc) : run_to_return(pos);
     if (granularity == STEP_BY_INSTRUCTION)
         return trace(pos->pc, pos->pc);
     if (!pos->line.known)
@@ -58,10 +85,10 @@ step_action step_plan_next(step_kind kind, step_granularity granularity, const s
 {
     if (pos->in_slot)
         return trace(pos->pc, pos->pc); /* follow the displaced instruction back to the code */
-    if (kind == STEP_OUT)
-        return stop(); /* arrived at the return address */
     bool deeper = origin->cfa && pos->cfa && pos->cfa < origin->cfa;
     bool outer = origin->cfa && pos->cfa && pos->cfa > origin->cfa;
+    if (kind == STEP_OUT)
+        return step_out_next(pos, origin, deeper, outer);
     if (granularity == STEP_BY_INSTRUCTION)
         return kind == STEP_OVER && deeper ? run_to_return(pos) : stop();
     if (deeper) {
@@ -75,11 +102,13 @@ step_action step_plan_next(step_kind kind, step_granularity granularity, const s
     }
     if (!pos->line.known)
         return run_to_return(pos);
-    if (outer) {
+    if (outer || left_inlined_call(origin, pos)) {
         if (pos->line.at_stmt_start)
-            return stop(); /* the caller's next line starts at the return address */
+            return stop(); /* the caller's next line starts where the call returned */
         set_origin(origin, pos); /* mid-line in the caller: finish that line */
         return trace_line(pos);
     }
+    if (kind == STEP_OVER && pos->inlining.depth > origin->inlining.depth)
+        return trace_line(pos); /* inside a call inlined into the line: its lines are stepped over */
     return is_new_line(origin, pos) ? stop() : trace_line(pos);
 }

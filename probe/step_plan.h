@@ -5,12 +5,21 @@
 #define PODBUG_STEP_PLAN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "step_lines.h"
 
 typedef enum step_kind { STEP_OVER, STEP_IN, STEP_OUT } step_kind;
 /* "statement" steps are line steps: the line tables gcc and clang emit have no statement rows. */
 typedef enum step_granularity { STEP_BY_LINE, STEP_BY_INSTRUCTION } step_granularity;
+
+/* The inlined calls around a pc inside its machine frame: how many (0 in the function's own
+ * code, or without debug information) and where the innermost one was inlined. */
+typedef struct step_inlining {
+    size_t depth;
+    const char *call_file; /* depth 0: NULL */
+    uint32_t call_line;
+} step_inlining;
 
 /* Where the stepping thread is now. */
 typedef struct step_position {
@@ -19,11 +28,13 @@ typedef struct step_position {
     uintptr_t return_address; /* its caller's pc; 0 when unknown */
     bool in_slot;             /* pc is in an out-of-line slot (a displaced instruction) */
     step_line line;           /* runtime addresses */
+    step_inlining inlining;
 } step_position;
 
-/* The frame and line the step is leaving. */
+/* The frame (machine frame and inlined call in it) and line the step is leaving. */
 typedef struct step_origin {
     uintptr_t cfa;
+    step_inlining inlining;
     const char *file;
     int line;
 } step_origin;

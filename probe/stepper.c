@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include "debuginfo.h"
 #include "log.h"
 #include "ool_slots.h"
 #include "signal_interpose.h"
@@ -126,6 +127,16 @@ static void finish(void)
     step.active = false;
 }
 
+/* The inlined calls around pc (the top frame's pc, not a return address). */
+static step_inlining inlining_at(sym_index *symbols, uintptr_t pc)
+{
+    dscope_chain chain;
+    char reason[200];
+    if (!debuginfo_scope_at(symbols, pc, false, &chain, reason, sizeof reason) || chain.n_scopes < 2)
+        return (step_inlining){ 0 };
+    return (step_inlining){ chain.n_scopes - 1, chain.scopes[0].call_file, chain.scopes[0].call_line };
+}
+
 static bool position_of(sym_index *symbols, pid_t tid, step_position *pos)
 {
     frame_regs frames[2];
@@ -138,10 +149,13 @@ static bool position_of(sym_index *symbols, pid_t tid, step_position *pos)
         .return_address = n > 1 ? frames[1].reg[DWREG_RIP] : 0,
     };
     pos->in_slot = ool_slot_contains(pos->pc);
-    if (pos->in_slot)
+    if (pos->in_slot) {
         pos->line = (step_line){ .low = pos->pc, .high = pos->pc };
-    else
-        step_line_at(symbols, pos->pc, &pos->line);
+        return true;
+    }
+    step_line_at(symbols, pos->pc, &pos->line);
+    if (pos->line.known)
+        pos->inlining = inlining_at(symbols, pos->pc);
     return true;
 }
 

@@ -1,6 +1,7 @@
 // Stepping and pause: next over a call, stepIn and stepOut, next over a recursive call (stays in
-// the same frame), a step while another thread has a breakpoint, pause of a spinning process, and
-// instruction granularity, on the steps target built -O0 and -O2.
+// the same frame), stepIn/stepOut of an inlined call and next over it, a step while another thread
+// has a breakpoint, a step of a thread stopped alone (stopAll false), pause of a spinning process,
+// and instruction granularity, on the steps target built -O0 and -O2.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -107,6 +108,34 @@ for (const opt of ['O0', 'O2']) {
       await client.continueRequest({ threadId: tid });
     });
 
+    it('steps into an inlined call and out of it, and over it', async () => {
+      const hit = await stopAt(client, [line('call_inline')]);
+      await clearBreakpoints(client);
+      const tid = hit.threadId;
+      let ev = await step(client, 'stepIn', { threadId: tid });
+      assert.equal(ev.reason, 'step');
+      let frames = await top(client, tid);
+      assert.equal(frames[0].name, 'twice_plus', 'the inlined call is frame 0');
+      assert.ok(frames[0].line >= line('inline_first') && frames[0].line <= line('inline_second') + 1, `in its body (line ${frames[0].line})`);
+      assert.equal(frames[1].name, 'stepper_main');
+      if (opt === 'O0') assert.equal(frames[0].line, line('inline_first'));
+      ev = await step(client, 'stepOut', { threadId: tid });
+      assert.equal(ev.reason, 'step');
+      frames = await top(client, tid);
+      assert.equal(frames[0].name, 'stepper_main', 'out of the inlined call, not out of stepper_main');
+      assert.ok([line('call_inline'), line('after_inline')].includes(frames[0].line), `back on the caller's line (line ${frames[0].line})`);
+      await client.continueRequest({ threadId: tid });
+
+      const again = await stopAt(client, [line('call_inline')]);
+      await clearBreakpoints(client);
+      ev = await step(client, 'next', { threadId: again.threadId });
+      assert.equal(ev.reason, 'step');
+      frames = await top(client, again.threadId);
+      assert.equal(frames[0].name, 'stepper_main', 'next did not stop inside the inlined body');
+      assert.equal(frames[0].line, line('after_inline'));
+      await client.continueRequest({ threadId: again.threadId });
+    });
+
     it('ends a step on the stepping thread and reports another thread\'s breakpoint after it', async () => {
       const hit = await stopAt(client, [line('call_leaf')]);
       const tid = hit.threadId;
@@ -153,6 +182,49 @@ for (const opt of ['O0', 'O2']) {
       assert.ok(delta !== 0, 'the pc moved');
       if (opt === 'O0') assert.ok(delta > 0 && delta <= 15, `one instruction further (moved ${delta} bytes)`);
       await client.continueRequest({ threadId: hit.threadId });
+      assert.deepEqual(client.violations(), []);
+    });
+  });
+
+  describe(`stepping a thread stopped alone (-${opt})`, () => {
+    let server;
+    let target;
+    let client;
+    before(async () => {
+      server = await Server.start();
+      target = await Target.start(`steps-${opt}`, { serverUrl: server.probeUrl, pod: `alone-${opt}`, labels: 'app=alone' });
+      await server.waitForPods(1);
+      client = await CheckedClient.attachSession(server, { selector: { app: 'alone' }, stopAll: false });
+    });
+    after(async () => {
+      await client?.close();
+      await target?.stop();
+      await server?.stop();
+    });
+
+    it('ends next with a stop of that thread alone while the other thread runs on', async () => {
+      const hit = await stopAt(client, [line('call_leaf')]);
+      assert.equal(hit.allThreadsStopped, false);
+      await clearBreakpoints(client);
+      const tid = hit.threadId;
+      const ev = await step(client, 'next', { threadId: tid });
+      assert.equal(ev.reason, 'step');
+      assert.equal(ev.threadId, tid);
+      assert.equal(ev.allThreadsStopped, false);
+      const frames = await top(client, tid);
+      assert.equal(frames[0].name, 'stepper_main');
+      assert.notEqual(frames[0].line, line('call_leaf'));
+      // The other thread was never stopped: it reaches a breakpoint while the stepped one waits.
+      const stopped = client.waitForEvent('stopped');
+      await client.setBreakpointsRequest({ source: { path: source }, breakpoints: [{ line: line('other') }] });
+      const other = (await stopped).body;
+      assert.equal(other.reason, 'breakpoint');
+      assert.notEqual(other.threadId, tid);
+      assert.equal(other.allThreadsStopped, false);
+      assert.equal((await top(client, other.threadId))[0].name, 'other_work');
+      assert.equal((await top(client, tid))[0].name, 'stepper_main', 'the stepped thread is still stopped');
+      await clearBreakpoints(client);
+      for (const t of [other.threadId, tid]) assert.equal((await client.continueRequest({ threadId: t })).success, true);
       assert.deepEqual(client.violations(), []);
     });
   });

@@ -1,5 +1,5 @@
-/* A target for the stepping tests: a "stepper" thread calls a leaf function and a recursive one in
- * a loop, an "other" thread calls its own function; with the argument "spin" the main thread only
+/* A target for the stepping tests: a "stepper" thread calls a leaf function, a recursive one and
+ * an always-inlined one in a loop, an "other" thread calls its own function; with the argument "spin" the main thread only
  * spins in a loop (for pause). Tests find lines by their STEP: markers. */
 #include <pthread.h>
 #include <stdio.h>
@@ -25,6 +25,14 @@ __attribute__((noipa)) int fact(int n)
     return n * below;
 }
 
+/* Inlined at -O0 too: its lines are an inlined frame of stepper_main. */
+static inline __attribute__((always_inline)) int twice_plus(int x)
+{
+    int doubled = x * 2; /* STEP:inline_first */
+    sink += doubled;     /* STEP:inline_second */
+    return doubled + 1;
+}
+
 __attribute__((noipa)) void other_work(int round)
 {
     sink += round; /* STEP:other */
@@ -38,6 +46,8 @@ static void *stepper_main(void *arg)
         int a = leaf(sink & 7); /* STEP:call_leaf */
         sink += a;              /* STEP:after_leaf */
         sink += fact(4);        /* STEP:call_fact */
+        int t = twice_plus(sink & 3); /* STEP:call_inline */
+        sink += t;                    /* STEP:after_inline */
         usleep(2000);
     }
     return NULL;

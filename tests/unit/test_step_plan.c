@@ -141,3 +141,57 @@ Test(step_plan, instruction_steps_stop_after_one_and_follow_slots)
     cr_expect_eq(step_plan_next(STEP_OVER, STEP_BY_INSTRUCTION, &callee, &origin).kind, STEP_ACTION_RUN_TO,
                  "an instruction step over a call runs to its return");
 }
+
+/* pos inside a call inlined at /src/f.c:11 (line 30 of the inlined function), same machine frame */
+static step_position inlined(uintptr_t pc, int line, bool stmt_start)
+{
+    step_position p = at(pc, 0x7000, line, stmt_start);
+    p.inlining = (step_inlining){ .depth = 1, .call_file = "/src/f.c", .call_line = 11 };
+    return p;
+}
+
+Test(step_plan, step_out_of_an_inlined_call_ends_when_the_pc_leaves_it)
+{
+    step_origin origin;
+    step_position start = inlined(0x108, 30, true);
+    step_action a = step_plan_start(STEP_OUT, STEP_BY_LINE, &start, &origin);
+    cr_assert_eq(a.kind, STEP_ACTION_TRACE, "no return to run to: the inlined code is followed");
+    cr_expect_eq(a.low, a.high);
+    step_position still_inside = inlined(0x10c, 31, true);
+    cr_expect_eq(step_plan_next(STEP_OUT, STEP_BY_LINE, &still_inside, &origin).kind, STEP_ACTION_TRACE);
+    step_position callee = at(0x900, 0x6f00, 40, true);
+    cr_expect_eq(step_plan_next(STEP_OUT, STEP_BY_LINE, &callee, &origin).kind, STEP_ACTION_RUN_TO,
+                 "a call made by the inlined code runs to its return");
+    step_position other_call = inlined(0x110, 30, true);
+    other_call.inlining.call_line = 12;
+    cr_expect_eq(step_plan_next(STEP_OUT, STEP_BY_LINE, &other_call, &origin).kind, STEP_ACTION_STOP,
+                 "the same function inlined at another call site is another frame");
+    step_position caller = at(0x114, 0x7000, 11, false);
+    cr_expect_eq(step_plan_next(STEP_OUT, STEP_BY_LINE, &caller, &origin).kind, STEP_ACTION_STOP,
+                 "back in the caller's code, even mid-line");
+}
+
+Test(step_plan, next_steps_over_an_inlined_call_and_step_in_stops_in_it)
+{
+    step_origin origin;
+    step_position start = at(0x100, 0x7000, 11, true);
+    step_plan_start(STEP_OVER, STEP_BY_LINE, &start, &origin);
+    step_position body = inlined(0x108, 30, true);
+    cr_expect_eq(step_plan_next(STEP_OVER, STEP_BY_LINE, &body, &origin).kind, STEP_ACTION_TRACE,
+                 "the inlined body's lines belong to the call's line");
+    cr_expect_eq(origin.line, 11);
+    step_position after = at(0x118, 0x7000, 12, true);
+    cr_expect_eq(step_plan_next(STEP_OVER, STEP_BY_LINE, &after, &origin).kind, STEP_ACTION_STOP);
+
+    step_plan_start(STEP_IN, STEP_BY_LINE, &start, &origin);
+    cr_expect_eq(step_plan_next(STEP_IN, STEP_BY_LINE, &body, &origin).kind, STEP_ACTION_STOP);
+
+    step_position inside = inlined(0x108, 30, true);
+    step_plan_start(STEP_OVER, STEP_BY_LINE, &inside, &origin);
+    step_position caller_mid_line = at(0x10c, 0x7000, 11, false);
+    cr_expect_eq(step_plan_next(STEP_OVER, STEP_BY_LINE, &caller_mid_line, &origin).kind, STEP_ACTION_TRACE,
+                 "leaving the inlined call mid-line finishes the caller's line");
+    cr_expect_eq(origin.inlining.depth, 0);
+    step_position caller_next = at(0x118, 0x7000, 12, true);
+    cr_expect_eq(step_plan_next(STEP_OVER, STEP_BY_LINE, &caller_next, &origin).kind, STEP_ACTION_STOP);
+}
