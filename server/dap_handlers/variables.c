@@ -19,8 +19,10 @@ static void answer_variables(const dap_request_ref *ref, probe_peer *p, const cJ
     cJSON *variables = cJSON_AddArrayToObject(body, "variables");
     for (size_t i = 0; i < reply.n; i++) {
         const probe_variable *v = &reply.variables[i];
-        cJSON_AddItemToArray(variables, dap_variable_json(v->name, v->value, v->type, handles_var_id(p->id, v->ref),
-                                                          v->named, v->indexed, v->evaluate_name));
+        cJSON *item = dap_variable_json(v->name, v->value, v->type, handles_var_id(p->id, v->ref), v->named,
+                                        v->indexed, v->evaluate_name);
+        dap_add_memory_reference(item, p, v->value, v->type);
+        cJSON_AddItemToArray(variables, item);
     }
     dap_respond(ref, true, NULL, body);
     probe_variables_reply_free(&reply);

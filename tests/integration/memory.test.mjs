@@ -58,6 +58,20 @@ for (const opt of ['O0', 'O2']) {
       assert.deepEqual(client.violations(), []);
     });
 
+    it('gives pointer variables a memoryReference too', async () => {
+      const scopes = (await client.scopesRequest({ frameId: stop.frame.id })).body.scopes;
+      const args = (await client.variablesRequest({ variablesReference: scopes.find((sc) => sc.name === 'Arguments').variablesReference })).body.variables;
+      const o = args.find((v) => v.name === 'o');
+      assert.match(o.memoryReference, /^0x[0-9a-f]+@\d+$/);
+      assert.equal(o.memoryReference.split('@')[0], o.value);
+      const fields = (await client.variablesRequest({ variablesReference: (await client.variablesRequest({ variablesReference: o.variablesReference })).body.variables[0].variablesReference })).body.variables;
+      assert.equal(fields.find((v) => v.name === 'amount').memoryReference, undefined, 'an int has none');
+      const user = fields.find((v) => v.name === 'user');
+      const read = (await client.send('readMemory', { memoryReference: user.memoryReference, count: 5 })).body;
+      assert.equal(Buffer.from(read.data, 'base64').toString('latin1'), 'alice');
+      assert.deepEqual(client.violations(), []);
+    });
+
     it('disassembles around the pc with the original bytes under the breakpoint and source lines', async () => {
       const pc = BigInt(stop.frame.instructionPointerReference);
       assert.equal(readMemory(target.pid, pc, 1)[0], 0xcc, 'the breakpoint is armed at the pc');
