@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CheckedClient, markerLine, repoRoot, Server, sleep, Target, waitFor } from './lib/harness.mjs';
+import { markerLine, repoRoot, sleep, startAttached, waitFor } from './lib/harness.mjs';
 
 const ordersSource = path.join(repoRoot, 'tests/targets/orders.c');
 const ordersLine = markerLine(ordersSource, 'BP:handle_order');
@@ -24,20 +24,11 @@ const RATE = 100; // lines per logpoint per second (LOGPOINT_RATE_PER_SECOND)
 
 /** Starts a server, one target and an attached client; returns them. */
 async function attach(name, pod, app) {
-  const server = await Server.start();
-  const target = await Target.start(name, { serverUrl: server.probeUrl, pod, labels: `app=${app}`, stdin: true });
-  await server.waitForPods(1);
-  const client = await CheckedClient.connect(server);
-  const caps = (await client.initializeRequest({ adapterID: 'podbug', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' })).body;
-  assert.equal(caps.supportsLogPoints, true);
-  const initialized = client.waitForEvent('initialized');
-  await client.attachRequest({ selector: { app } });
-  await initialized;
-  await client.configurationDoneRequest();
-  return { server, target, client };
+  const started = await startAttached(name, { pod, app });
+  assert.equal(started.client.capabilities.supportsLogPoints, true);
+  return started;
 }
 
-const events = (client, name) => client.received.filter((m) => m.type === 'event' && m.event === name);
 
 for (const opt of ['O0', 'O2']) {
   describe(`logpoints (-${opt})`, () => {
@@ -54,7 +45,7 @@ for (const opt of ['O0', 'O2']) {
       await server?.stop();
     });
 
-    const logLines = () => events(client, 'output').filter((m) => m.body.output.startsWith(`${pod}/${target.pid}: `));
+    const logLines = () => client.events('output').filter((m) => m.body.output.startsWith(`${pod}/${target.pid}: `));
 
     async function setLogpoint(bp) {
       const set = await client.setBreakpointsRequest({ source: { path: ordersSource }, breakpoints: [{ line: ordersLine, ...bp }] });
@@ -91,7 +82,7 @@ for (const opt of ['O0', 'O2']) {
         assert.equal(m.body.source.name, 'orders.c');
         assert.equal(m.body.line, ordersLine);
       }
-      assert.equal(events(client, 'stopped').length, 0, 'no stop');
+      assert.equal(client.events('stopped').length, 0, 'no stop');
       assert.equal(target.alive(), true);
       assert.deepEqual(client.violations(), []);
     });
@@ -108,7 +99,7 @@ for (const opt of ['O0', 'O2']) {
       await waitFor('the matching log lines', () => logLines().length >= before + expected.length);
       await sleep(200);
       assert.deepEqual(logLines().slice(before).map((m) => m.body.output), expected);
-      assert.equal(events(client, 'stopped').length, 0, 'no stop');
+      assert.equal(client.events('stopped').length, 0, 'no stop');
       assert.deepEqual(client.violations(), []);
     });
 
@@ -152,7 +143,7 @@ for (const opt of ['O0', 'O2']) {
       target.send(String(calls));
       await waitFor('the loop to finish', () => target.output.stdout.includes(`calls ${calls}\n`), 20000);
       const prefix = `${pod}/${target.pid}: `;
-      const lines = () => events(client, 'output').map((m) => m.body.output).filter((o) => o.startsWith(prefix));
+      const lines = () => client.events('output').map((m) => m.body.output).filter((o) => o.startsWith(prefix));
       const parse = (o) => /^(?:call (\d+))? ?(?:\((\d+) lines? dropped by the rate limit\))?\n$/.exec(o.slice(prefix.length));
       const counted = () => lines().reduce((sum, o) => {
         const m = parse(o);
@@ -165,7 +156,7 @@ for (const opt of ['O0', 'O2']) {
       assert.ok(logged.length >= RATE && logged.length < RATE + 20, `${logged.length} lines logged`);
       assert.deepEqual([...new Set(logged)], ['100']);
       assert.ok(lines().some((o) => /\(\d+ lines dropped by the rate limit\)\n$/.test(o)), 'a dropped count is shown');
-      assert.equal(events(client, 'stopped').length, 0, 'no stop');
+      assert.equal(client.events('stopped').length, 0, 'no stop');
       assert.deepEqual(client.violations(), []);
     });
   });

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CheckedClient, markerLine, repoRoot, Server, sleep, Target, waitFor } from './lib/harness.mjs';
+import { CheckedClient, markerLine, repoRoot, sleep, startAttached, waitFor } from './lib/harness.mjs';
 
 const ordersSource = path.join(repoRoot, 'tests/targets/orders.c');
 const ordersLine = markerLine(ordersSource, 'BP:handle_order');
@@ -26,20 +26,11 @@ const tiers = { alice: 1, bob: 2 };
 
 /** Starts a server, one target and an attached client; returns them. */
 async function attach(name, pod, app, attachArgs = {}) {
-  const server = await Server.start();
-  const target = await Target.start(name, { serverUrl: server.probeUrl, pod, labels: `app=${app}`, stdin: true });
-  await server.waitForPods(1);
-  const client = await CheckedClient.connect(server);
-  const caps = (await client.initializeRequest({ adapterID: 'podbug', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' })).body;
-  const initialized = client.waitForEvent('initialized');
-  await client.attachRequest({ selector: { app }, ...attachArgs });
-  await initialized;
-  await client.configurationDoneRequest();
-  return { server, target, client, caps };
+  const started = await startAttached(name, { pod, app, attachArgs });
+  return { ...started, caps: started.client.capabilities };
 }
 
-const events = (client, name) => client.received.filter((m) => m.type === 'event' && m.event === name);
-const snapshotStops = (client) => events(client, 'stopped').filter((m) => m.body.reason === 'snapshot');
+const snapshotStops = (client) => client.events('stopped').filter((m) => m.body.reason === 'snapshot');
 
 /** The variables of a reference, by name. */
 async function variables(client, ref) {
@@ -81,7 +72,7 @@ for (const opt of ['O0', 'O2']) {
       await sleep(200);
       const stops = snapshotStops(client);
       assert.equal(stops.length, big.length, 'one snapshot per order over 100');
-      assert.equal(events(client, 'stopped').length, stops.length, 'no real stop');
+      assert.equal(client.events('stopped').length, stops.length, 'no real stop');
 
       const threads = (await client.threadsRequest()).body.threads;
       for (const [k, stop] of stops.entries()) {
@@ -186,30 +177,25 @@ for (const opt of ['O0', 'O2']) {
       }, 15000, 250);
       const s = await stats();
       assert.ok(s.captured >= 2 && s.captured <= 2 + Math.ceil(2 * seconds) + 1, `${s.captured} captured in ${seconds} s`);
-      assert.ok(events(client, 'output').some((m) => /dropped \d+ snapshots/.test(m.body.output)), 'the drops are reported');
+      assert.ok(client.events('output').some((m) => /dropped \d+ snapshots/.test(m.body.output)), 'the drops are reported');
       assert.equal(target.alive(), true);
       await client.setBreakpointsRequest({ source: { path: hotSource }, breakpoints: [] });
     });
 
     it('switches off a condition that overruns its CPU budget and says why', async () => {
       await client.close();
-      client = await CheckedClient.connect(server);
-      await client.initializeRequest({ adapterID: 'podbug', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
-      const initialized = client.waitForEvent('initialized');
-      await client.attachRequest({ selector: { app: 'hot' }, budgets: { conditionCpuPercent: 1 } });
-      await initialized;
-      await client.configurationDoneRequest();
+      client = await CheckedClient.attachSession(server, { selector: { app: 'hot' }, budgets: { conditionCpuPercent: 1 } });
       const set = await client.setBreakpointsRequest({ source: { path: hotSource },
         breakpoints: [{ line: hotLine, condition: 'r->amount > 1000000000' }] });
       const bp = set.body.breakpoints[0];
       assert.equal(bp.verified, true, bp.message);
-      const changed = () => events(client, 'breakpoint').find((m) => m.body.breakpoint.id === bp.id && m.body.breakpoint.verified === false);
+      const changed = () => client.events('breakpoint').find((m) => m.body.breakpoint.id === bp.id && m.body.breakpoint.verified === false);
       target.send('3000000');
       await waitFor('the loop to finish', () => target.output.stdout.includes('calls 3000000\n'), 60000);
       await waitFor('the breakpoint to be switched off', changed, 10000);
       assert.match(changed().body.breakpoint.message, /switched off in .*budget of 1% of a core/);
-      assert.ok(events(client, 'output').some((m) => /switched off/.test(m.body.output)));
-      assert.equal(events(client, 'stopped').filter((m) => m.body.reason !== 'snapshot').length, 0);
+      assert.ok(client.events('output').some((m) => /switched off/.test(m.body.output)));
+      assert.equal(client.events('stopped').filter((m) => m.body.reason !== 'snapshot').length, 0);
       assert.deepEqual(client.violations(), []);
     });
   });

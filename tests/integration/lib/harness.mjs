@@ -161,7 +161,7 @@ export class CheckedClient extends DebugClient {
   /** A connected client that has initialized, attached with attachArgs and finished configuration. */
   static async attachSession(server, attachArgs) {
     const c = await CheckedClient.connect(server);
-    await c.initializeRequest({ adapterID: 'podbug', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    c.capabilities = (await c.initializeRequest({ adapterID: 'podbug', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' })).body;
     const initialized = c.waitForEvent('initialized');
     await c.attachRequest(attachArgs);
     await initialized;
@@ -234,4 +234,14 @@ export function watchdog(server, label, ms = 30000) {
     process.exit(1);
   }, ms);
   return () => clearTimeout(timer);
+}
+
+/** A server, one stdin-mode target labelled app=<app> registered with it, and a session attached
+ *  to {app} (plus attachArgs); the client's initialize answer is in client.capabilities. */
+export async function startAttached(targetName, { pod, app, attachArgs = {} }) {
+  const server = await Server.start();
+  const target = await Target.start(targetName, { serverUrl: server.probeUrl, pod, labels: `app=${app}`, stdin: true });
+  await server.waitForPods(1);
+  const client = await CheckedClient.attachSession(server, { selector: { app }, ...attachArgs });
+  return { server, target, client };
 }
