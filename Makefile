@@ -9,9 +9,9 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -g $(OPT) $(SAN) -fPIC -Wall -Wextra -Wno-unus
            -Icommon -Iprotocol -Iprobe -Iserver -I/usr/include/libdwarf
 LDFLAGS += $(SAN)
 
-LIBS_SERVER = -lwebsockets -lcjson
-LIBS_PROBE  = -lwebsockets -lcjson -ldwarf -lelf -lunwind -lZydis -lpthread -ldl
-LIBS_TEST   = -lcriterion
+LIBS_SERVER = -lwebsockets -lcjson -lcrypto
+LIBS_PROBE  = -lwebsockets -lcjson -ldwarf -lelf -lunwind -lZydis -lcrypto -lpthread -ldl
+LIBS_TEST   = -lcriterion -lcrypto
 
 COMMON_SRC   := $(wildcard common/*.c)
 PROTOCOL_SRC := $(wildcard protocol/*.c)
@@ -26,7 +26,8 @@ COMMON_OBJ   := $(call obj,$(COMMON_SRC) $(PROTOCOL_SRC))
 SERVER_OBJ   := $(call obj,$(SERVER_SRC))
 SERVER_LIB_OBJ := $(filter-out $(BUILD)/obj/server/main.o,$(SERVER_OBJ))
 PROBE_OBJ    := $(call obj,$(PROBE_SRC))
-CLI_OBJ      := $(call obj,$(CLI_SRC))
+# The CLI prepares a reload's library with the server's codec (base64, SHA-256).
+CLI_OBJ      := $(call obj,$(CLI_SRC) server/library_codec.c)
 
 SERVER_BIN := $(BUILD)/podbug-server
 PROBE_LIB  := $(BUILD)/libpodbug-probe.so
@@ -42,10 +43,19 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
+# Hot reload's test programs (tests/targets/reload): every version handlers_<v>.c of libhandlers.so
+# into $(BUILD)/targets/reload/<O0|O2>/<v>/libhandlers.so, and reload_app (linked with v1) and
+# reload_app_unlinked (which dlopens one) beside them.
+RELOAD_DIR      := tests/targets/reload
+RELOAD_OUT      := $(BUILD)/targets/reload
+RELOAD_VERSIONS := $(patsubst $(RELOAD_DIR)/handlers_%.c,%,$(wildcard $(RELOAD_DIR)/handlers_*.c))
+RELOAD_TARGETS  := $(foreach o,O0 O2,$(foreach v,$(RELOAD_VERSIONS),$(RELOAD_OUT)/$(o)/$(v)/libhandlers.so) \
+                     $(RELOAD_OUT)/$(o)/reload_app $(RELOAD_OUT)/$(o)/reload_app_unlinked)
+
 BINARIES := $(SERVER_BIN) $(PROBE_LIB) $(if $(CLI_SRC),$(CLI_BIN))
 
 .PHONY: all deps test unit integration demo bench asan fuzz clean
-all: $(BINARIES) $(TARGETS)
+all: $(BINARIES) $(TARGETS) $(RELOAD_TARGETS)
 
 deps:
 	@scripts/install-deps.sh
@@ -70,6 +80,23 @@ $(BUILD)/targets/%-O0: tests/targets/%.c
 $(BUILD)/targets/%-O2: tests/targets/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 -Wall -Wextra -o $@ $< -lpthread
+
+# Each version is compiled as if it were tests/targets/reload/handlers.c, as a rebuild of one source
+# file is: statics are carried by name within that file, breakpoints at handlers.c:LINE re-bind.
+RELOAD_CC = $(CC) -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -I$(RELOAD_DIR) -Iprobe/include
+RELOAD_HEADERS = $(wildcard $(RELOAD_DIR)/*.h) probe/include/podbug_reload.h
+$(RELOAD_OUT)/O0/%/libhandlers.so: $(RELOAD_DIR)/handlers_%.c $(RELOAD_HEADERS)
+	@mkdir -p $(dir $@)
+	$(RELOAD_CC) -O0 -fPIC -shared -fdebug-prefix-map=$<=$(RELOAD_DIR)/handlers.c -o $@ $<
+$(RELOAD_OUT)/O2/%/libhandlers.so: $(RELOAD_DIR)/handlers_%.c $(RELOAD_HEADERS)
+	@mkdir -p $(dir $@)
+	$(RELOAD_CC) -O2 -fPIC -shared -fdebug-prefix-map=$<=$(RELOAD_DIR)/handlers.c -o $@ $<
+$(RELOAD_OUT)/O%/reload_app: $(RELOAD_DIR)/reload_app.c $(RELOAD_DIR)/handlers.h $(RELOAD_OUT)/O%/v1/libhandlers.so
+	$(RELOAD_CC) -O$* -o $@ $< -L$(RELOAD_OUT)/O$*/v1 -Wl,--no-as-needed -lhandlers \
+	  -Wl,-rpath,'$$ORIGIN/v1' -lpthread -ldl
+$(RELOAD_OUT)/O%/reload_app_unlinked: $(RELOAD_DIR)/reload_app.c $(RELOAD_DIR)/handlers.h
+	@mkdir -p $(dir $@)
+	$(RELOAD_CC) -O$* -o $@ $< -lpthread -ldl
 
 # Unit tests link every module except the entry points (the probe's constructor would start an
 # agent; the server's main would be a second main).

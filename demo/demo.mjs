@@ -1,6 +1,7 @@
 // `make demo`: a podbug-server, three probe'd "pods" of one service, and a scripted DAP client
 // that sets one breakpoint for the whole fleet and prints each stop and its stack readably; then
-// the podbug CLI, without an IDE: a conditional snapshot and a logpoint while the pods run on.
+// the podbug CLI, without an IDE: a conditional snapshot and a logpoint while the pods run on; last,
+// a hot reload of a rebuilt library across three other pods, and its rollback.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { buildDir, CheckedClient, markerLine, repoRoot, Server, Target, waitFor, watchdog } from '../tests/integration/lib/harness.mjs';
@@ -80,6 +81,53 @@ async function cliDemo(server) {
     '--if', 'req->amount < 30', '--selector', 'app=checkout', '--count', '3']);
 }
 
+/** The last status line of a reload_app pod, as numbers (results: one per worker thread). */
+function handlersStatus(pod) {
+  const line = pod.output.stdout.split('\n').filter((l) => l.startsWith('calls=')).pop() ?? '';
+  return Object.fromEntries([...line.matchAll(/(\w+)=(\S+)/g)].map(([, k, v]) => [k, k === 'results' ? v.split(',').map(Number) : Number(v)]));
+}
+
+async function showAnswers(pods, expected) {
+  await waitFor(`every pod to answer ${expected}`, () => pods.every((p) => handlersStatus(p).results?.every((r) => r === expected)));
+  for (const p of pods) {
+    const st = handlersStatus(p);
+    say(`         ${p.name}: handle() answers ${st.last} in both threads; ${st.calls} calls so far, ${st.bad} failed`);
+  }
+}
+
+/** Hot reload: three pods call handle() of libhandlers.so in a loop; v2 replaces v1 while they run. */
+async function reloadDemo(server) {
+  const libDir = path.join(buildDir, 'targets/reload/O2');
+  const selector = ['--selector', 'app=handlers'];
+  say();
+  say('hot reload: three more pods call handle() of libhandlers.so (v1: amount * 2) in two busy threads each');
+  const pods = [];
+  try {
+    for (const name of ['handlers-1', 'handlers-2', 'handlers-3']) {
+      const t = await Target.start('reload/O2/reload_app', { serverUrl: server.probeUrl, pod: name, namespace: 'shop', labels: 'app=handlers', stdin: true, args: ['linked', '--threads', '2', '--status-ms', '100'] });
+      t.name = name;
+      pods.push(t);
+    }
+    await server.waitForPods(6);
+    await showAnswers(pods, 20);
+    say('$ podbug reload --lib build/targets/reload/O2/v2/libhandlers.so --selector app=handlers');
+    say('         (v2 answers amount * 3 + 1; the server sends the file, each probe swaps the changed functions)');
+    await podbugCli(server, ['reload', '--lib', path.join(libDir, 'v2/libhandlers.so'), ...selector]);
+    await showAnswers(pods, 31);
+    say('$ podbug reload --rollback --name libhandlers.so --selector app=handlers');
+    await podbugCli(server, ['reload', '--rollback', '--name', 'libhandlers.so', ...selector]);
+    await showAnswers(pods, 20);
+    for (const p of pods) {
+      p.proc.kill('SIGTERM');
+      await p.exited;
+      const [, calls, total, here, bad, inner] = /final calls=(\d+) total=(\d+) here=(\d+) bad=(\d+) fn_static=(\d+)/.exec(p.output.stdout);
+      say(`         ${p.name} stopped: ${calls} calls; its global, file-static and function-static counters say ${total}, ${here}, ${inner}; ${bad} failed`);
+    }
+  } finally {
+    for (const p of pods) await p.stop();
+  }
+}
+
 async function main() {
   say('podbug demo: one breakpoint, set once, armed in every pod of a service');
   say();
@@ -124,6 +172,7 @@ async function main() {
     say();
     say('ide      disconnected: breakpoints removed from every pod, all pods running');
     await cliDemo(server);
+    await reloadDemo(server);
     say();
     const listed = await server.pods();
     for (const p of listed) say(`pod      ${p.pod.padEnd(11)} pid ${p.pid}  ${p.state}  build-id ${p.build_id.slice(0, 12)}…`);

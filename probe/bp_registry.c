@@ -15,10 +15,12 @@
 #include "cond.h"
 #include "function_sites.h"
 #include "log.h"
+#include "reload.h"
 #include "snapshot_capture.h"
 #include "trap.h"
 
 #define MAX_LOCATIONS 16
+#define MAX_RESOLVED 64 /* addresses looked at: copies of superseded reload generations are dropped */
 #define ERR_LEN 512
 
 typedef struct registered_bp {
@@ -34,6 +36,7 @@ typedef struct registered_bp {
     bool stop_all;            /* a stop here stops the whole process, not the hitting thread alone */
     uintptr_t addresses[MAX_LOCATIONS];
     size_t n_addresses;
+    bool switched_off;        /* by its CPU budget: stays disarmed until set anew */
     probe_bp_state state;     /* what was reported for it */
     struct registered_bp *next;
 } registered_bp;
@@ -199,34 +202,97 @@ static int arm_address(int64_t id, uintptr_t addr, const bp_filter *filter, char
     return 0;
 }
 
-/* Resolves, compiles and arms the addresses of b; fills err when none is armed. */
-static void arm_addresses(sym_index *symbols, registered_bp *b, char *err, size_t err_len)
+/* The addresses b should be armed at now (at most MAX_LOCATIONS): where its line or function has
+ * code, except in function copies a hot reload superseded. 0 with err when there are none. */
+static size_t resolve_addresses(sym_index *symbols, const registered_bp *b, sym_location *out, char *err,
+                                size_t err_len)
 {
-    sym_location found[MAX_LOCATIONS];
-    bp_filter filters[MAX_LOCATIONS];
-    hit_condition hit;
-    sym_index_refresh(symbols);
-    size_t n = b->function ? sym_resolve_function(symbols, b->function, found, MAX_LOCATIONS, err, err_len)
-                           : sym_resolve_line(symbols, b->source, b->line, found, MAX_LOCATIONS, err, err_len);
-    if (n == 0 || hit_condition_parse(b->hit_condition, &hit, err, err_len) != 0 ||
-        compile_for_addresses(symbols, b, found, n, hit, filters, err, err_len) != 0)
-        return;
+    sym_location found[MAX_RESOLVED];
+    size_t n = b->function ? sym_resolve_function(symbols, b->function, found, MAX_RESOLVED, err, err_len)
+                           : sym_resolve_line(symbols, b->source, b->line, found, MAX_RESOLVED, err, err_len);
+    size_t kept = 0;
+    for (size_t i = 0; i < n && kept < MAX_LOCATIONS; i++)
+        if (!reload_superseded(found[i].address))
+            out[kept++] = found[i];
+    return kept;
+}
+
+static bool has_address(const registered_bp *b, uintptr_t addr)
+{
+    for (size_t i = 0; i < b->n_addresses; i++)
+        if (b->addresses[i] == addr)
+            return true;
+    return false;
+}
+
+static bool is_found(const sym_location *found, size_t n, uintptr_t addr)
+{
+    for (size_t i = 0; i < n; i++)
+        if (found[i].address == addr)
+            return true;
+    return false;
+}
+
+/* b's reported locations: those of found it is armed at. */
+static void describe_locations(registered_bp *b, const sym_location *found, size_t n)
+{
     probe_location *locs = b->state.locations;
+    for (size_t i = 0; i < b->state.n_locations; i++) {
+        free(locs[i].function);
+        free(locs[i].file);
+    }
+    b->state.n_locations = 0;
     for (size_t i = 0; i < n; i++) {
-        char arm_err[256];
-        if (arm_address(b->id, found[i].address, &filters[i], arm_err, sizeof arm_err) != 0) {
-            log_warn("breakpoint %lld at 0x%lx: %s", (long long)b->id,
-                     (unsigned long)found[i].address, arm_err);
-            snprintf(err, err_len, "%s", arm_err);
+        if (!has_address(b, found[i].address))
             continue;
-        }
-        b->addresses[b->n_addresses++] = found[i].address;
         probe_location *l = &locs[b->state.n_locations++];
         l->address = found[i].address;
         l->function = dup_or_null(found[i].function);
         l->file = dup_or_null(found[i].file);
         l->line = found[i].line;
     }
+}
+
+/* Arms b where it resolves now and is not armed yet (all compiled before any is armed: one that
+ * does not compile arms none), then disarms it where it no longer resolves: an address kept
+ * keeps its hit count. Fills err when b ends up armed nowhere. */
+static void bind_addresses(sym_index *symbols, registered_bp *b, char *err, size_t err_len)
+{
+    sym_location found[MAX_LOCATIONS], fresh[MAX_LOCATIONS];
+    bp_filter filters[MAX_LOCATIONS];
+    hit_condition hit;
+    size_t n = resolve_addresses(symbols, b, found, err, err_len), n_fresh = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!has_address(b, found[i].address))
+            fresh[n_fresh++] = found[i];
+    uintptr_t armed[MAX_LOCATIONS]; /* fresh and kept ones: both among found */
+    size_t n_armed = 0;
+    if (n > 0 && hit_condition_parse(b->hit_condition, &hit, err, err_len) == 0 &&
+        compile_for_addresses(symbols, b, fresh, n_fresh, hit, filters, err, err_len) == 0) {
+        for (size_t i = 0; i < n_fresh; i++) {
+            char arm_err[256];
+            if (arm_address(b->id, fresh[i].address, &filters[i], arm_err, sizeof arm_err) == 0) {
+                armed[n_armed++] = fresh[i].address;
+                continue;
+            }
+            log_warn("breakpoint %lld at 0x%lx: %s", (long long)b->id, (unsigned long)fresh[i].address, arm_err);
+            snprintf(err, err_len, "%s", arm_err);
+        }
+    }
+    for (size_t i = 0; i < b->n_addresses; i++) {
+        if (is_found(found, n, b->addresses[i])) {
+            armed[n_armed++] = b->addresses[i];
+        } else {
+            bp_conditions_remove(b->addresses[i], b->id);
+            trap_disarm(b->addresses[i]);
+        }
+    }
+    memcpy(b->addresses, armed, n_armed * sizeof *armed);
+    b->n_addresses = n_armed;
+    describe_locations(b, found, n);
+    b->state.verified = b->n_addresses > 0;
+    free(b->state.message);
+    b->state.message = b->state.verified ? NULL : strdup(err[0] ? err : "no code found for this line");
 }
 
 /* Resolves and arms one breakpoint; its state says what happened. */
@@ -260,10 +326,8 @@ static registered_bp *arm(sym_index *symbols, const probe_bp_spec *spec)
     b->state.locations = locs;
 
     char err[ERR_LEN] = "";
-    arm_addresses(symbols, b, err, sizeof err);
-    b->state.verified = b->n_addresses > 0;
-    if (!b->state.verified)
-        b->state.message = strdup(err[0] ? err : "no code found for this line");
+    sym_index_refresh(symbols);
+    bind_addresses(symbols, b, err, sizeof err);
     char where[300];
     if (function)
         snprintf(where, sizeof where, "function %s", function);
@@ -355,6 +419,7 @@ void bp_registry_switch_off(int64_t id, const char *why)
             trap_disarm(b->addresses[i]);
         }
         b->n_addresses = 0;
+        b->switched_off = true;
         for (size_t i = 0; i < b->state.n_locations; i++) {
             free(b->state.locations[i].function);
             free(b->state.locations[i].file);
@@ -364,5 +429,15 @@ void bp_registry_switch_off(int64_t id, const char *why)
         free(b->state.message);
         b->state.message = strdup(why);
         return;
+    }
+}
+
+void bp_registry_rebind(sym_index *symbols)
+{
+    sym_index_refresh(symbols);
+    for (registered_bp *b = registry; b; b = b->next) {
+        char err[ERR_LEN] = "";
+        if (!b->switched_off)
+            bind_addresses(symbols, b, err, sizeof err);
     }
 }

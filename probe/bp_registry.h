@@ -22,6 +22,10 @@ void bp_registry_clear(const int64_t *ids, size_t n);
 /* Disarms breakpoint id but keeps it, unverified with message why, until the server sets it
  * anew with a different spec or clears it (a breakpoint that overran its CPU budget). */
 void bp_registry_switch_off(int64_t id, const char *why);
+/* Resolves every breakpoint again (after a hot reload or rollback: modules were loaded, function
+ * copies superseded): arms it at the addresses it resolves to now, disarms it at those it no
+ * longer does, keeps its hit count. Breakpoints switched off stay off. */
+void bp_registry_rebind(sym_index *symbols);
 /* Disarms and forgets everything (server connection lost). */
 void bp_registry_clear_all(void);
 

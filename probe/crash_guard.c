@@ -19,7 +19,12 @@
  * other thread's frames (it stops them with the stopper for that), sends it, and once the socket
  * has taken the message (agent_after_flush) releases the thread, which then goes on to the
  * program's disposition: the process dies as it would have without podbug, after the server has
- * the snapshot. */
+ * the snapshot.
+ *
+ * Reloaded code. Once a hot reload has loaded a generation, every fatal signal is claimed, and a
+ * crash whose pc lies in a reloaded generation's code is handled in snapshot mode whatever the
+ * filters say; its snapshot names the reload ("reload": {reload_id, module, generation}) so that
+ * the server can roll that reload back elsewhere. Other crashes are handled as before. */
 #include "crash_guard.h"
 
 #include <errno.h>
@@ -36,6 +41,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 #include "proc_info.h"
+#include "reload.h"
 #include "signal_interpose.h"
 #include "snapshot_capture.h"
 #include "stopper.h"
@@ -48,11 +54,20 @@
 #define CRASH_SNAPSHOT_FRAMES 32
 #define CRASH_SNAPSHOT_BYTES (256u * 1024u)
 
+/* Where a crash happened with respect to hot reload. */
+typedef struct reload_origin {
+    bool in_reloaded_code;          /* the pc was in a reloaded generation: */
+    int64_t reload_id;              /* the reload that made it, */
+    const char *module;             /* the module's original path (lives for good) */
+    int generation;                 /* and its number */
+} reload_origin;
+
 typedef struct crash_record {
     atomic_int tid;                 /* 0 when free; -1 while written; the crashing thread while it waits */
     atomic_uint released;           /* futex word: 1 once the agent has sent its snapshot */
     bool reported;                  /* agent: its snapshot was sent, release it after the flush */
     crash_facts facts;
+    reload_origin origin;
 } crash_record;
 
 static atomic_int modes[_NSIG];      /* exception_mode per signal number */
@@ -72,7 +87,7 @@ PODBUG_HANDLER_TEXT static bool is_crash(const siginfo_t *info)
 }
 
 PODBUG_HANDLER_TEXT static crash_record *record_crash(int signo, const siginfo_t *info,
-                                                      const ucontext_t *uc)
+                                                      const ucontext_t *uc, const reload_origin *origin)
 {
     pid_t tid = (pid_t)syscall(SYS_gettid);
     for (size_t i = 0; i < CRASH_RECORDS; i++) {
@@ -91,6 +106,7 @@ PODBUG_HANDLER_TEXT static crash_record *record_crash(int signo, const siginfo_t
             .sender_pid = fault ? 0 : info->si_pid,
             .own_pid = (int)syscall(SYS_getpid),
         };
+        r->origin = *origin;
         atomic_store_explicit(&r->released, 0, memory_order_relaxed);
         atomic_store_explicit(&r->tid, tid, memory_order_release);
         return r;
@@ -123,8 +139,14 @@ PODBUG_HANDLER_TEXT static void fatal_signal_handler(int signo, siginfo_t *info,
     int saved_errno = errno;
     ucontext_t *uc = ucontext;
     int mode = atomic_load_explicit(&modes[signo], memory_order_acquire);
+    reload_origin origin = { 0 };
+    origin.in_reloaded_code = is_crash(info) &&
+        reload_pc_in_new_code((uintptr_t)uc->uc_mcontext.gregs[REG_RIP], &origin.reload_id, &origin.module,
+                              &origin.generation);
+    if (origin.in_reloaded_code)
+        mode = EXCEPTION_SNAPSHOT;
     if (mode != EXCEPTION_OFF && is_crash(info)) {
-        crash_record *r = record_crash(signo, info, uc);
+        crash_record *r = record_crash(signo, info, uc, &origin);
         const snapshot_plan *plan = atomic_load_explicit(&crash_plan, memory_order_acquire);
         if (mode == EXCEPTION_STOP)
             stopper_park_exception((uintptr_t)uc->uc_mcontext.gregs[REG_RIP], ucontext);
@@ -197,6 +219,17 @@ int crash_guard_configure(const probe_exceptions_set *set, char *err, size_t err
         int signo = fatal_signals()[i].signo;
         atomic_store_explicit(&modes[signo], wanted[signo], memory_order_release);
     }
+    return 0;
+}
+
+int crash_guard_watch_reloads(char *err, size_t err_len)
+{
+    atomic_store(&agent_tid, (int)syscall(SYS_gettid));
+    if (prepare_snapshots(err, err_len) != 0)
+        return -1;
+    for (int i = 0; i < FATAL_SIGNAL_COUNT; i++)
+        if (claim_signal(fatal_signals()[i].signo, err, err_len) < 0)
+            return -1;
     return 0;
 }
 
@@ -298,6 +331,12 @@ void crash_guard_annotate_snapshot(sym_index *symbols, pid_t tid, cJSON *body)
     cJSON_AddStringToObject(exception, "signal", fatal_signals()[fatal_signal_index_of(r->facts.signo)].name);
     cJSON_AddNumberToObject(exception, "code", r->facts.code);
     cJSON_AddStringToObject(exception, "address", address);
+    if (r->origin.in_reloaded_code) {
+        cJSON *reload = cJSON_AddObjectToObject(body, "reload");
+        cJSON_AddNumberToObject(reload, "reload_id", (double)r->origin.reload_id);
+        cJSON_AddStringToObject(reload, "module", r->origin.module);
+        cJSON_AddNumberToObject(reload, "generation", r->origin.generation);
+    }
     add_other_threads(symbols, tid, body);
     r->reported = true;
 }

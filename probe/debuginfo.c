@@ -8,6 +8,7 @@
 #include "dwarf_scopes.h"
 #include "dwarf_types.h"
 #include "log.h"
+#include "path_match.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,12 +54,6 @@ typedef struct debug_module {
 } debug_module;
 
 /* ---- the module extension ---- */
-
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
 
 static void destroy_module(void *data)
 {
@@ -120,17 +115,9 @@ static int by_low(const void *a, const void *b)
     return (x->low > y->low) - (x->low < y->low);
 }
 
-/* Reads the DIE of the unit whose header was just read into u, and its code ranges. */
-static void read_unit(debug_module *m, unit *u, size_t index, di_vec *ranges)
+/* Records the unit's DIE offset and code ranges; frees die. */
+static void read_unit(dwarf_reader *r, Dwarf_Die die, unit *u, size_t index, di_vec *ranges)
 {
-    dwarf_reader *r = &m->reader;
-    Dwarf_Die die = NULL;
-    if (!dwarf_call_ok(r, dwarf_siblingof_b(r->dbg, NULL, true, &die, &r->err),
-                       "reading a compile unit"))
-        return;
-    Dwarf_Addr low = 0;
-    if (dwarf_call_ok(r, dwarf_lowpc(die, &low, &r->err), "reading a unit's DW_AT_low_pc"))
-        u->dwarf.info.base_address = low;
     if (die_offset(r, die, &u->dwarf.die_offset)) {
         range_collector c = { ranges, index, false };
         die_ranges(r, die, &u->dwarf.info, collect_range, &c);
@@ -145,23 +132,18 @@ static void read_units(debug_module *m)
     dwarf_reader *r = &m->reader;
     di_vec units = { 0 }, ranges = { 0 };
     for (;;) {
-        Dwarf_Unsigned header_length = 0, type_offset = 0, next_offset = 0;
-        Dwarf_Half version = 0, address_size = 0, offset_size = 0, extension_size = 0;
-        Dwarf_Half unit_type = 0;
-        Dwarf_Off abbrev_offset = 0;
-        Dwarf_Sig8 signature;
-        if (!dwarf_call_ok(r, dwarf_next_cu_header_d(r->dbg, true, &header_length, &version,
-                                                     &abbrev_offset, &address_size, &offset_size,
-                                                     &extension_size, &signature, &type_offset,
-                                                     &next_offset, &unit_type, &r->err),
-                           "reading a compile unit header"))
+        unit u = { 0 };
+        Dwarf_Die die = NULL;
+        if (!dwarf_next_unit(r, &u.dwarf.info, &die))
             break;
-        unit u = { .dwarf.info = { .version = version, .offset_size = offset_size } };
         if (!di_vec_push(&units, &u, sizeof u)) {
             dwarf_note_problem(r, "out of memory reading compile units");
+            if (die)
+                dwarf_dealloc_die(die);
             break;
         }
-        read_unit(m, (unit *)units.items + units.count - 1, units.count - 1, &ranges);
+        if (die)
+            read_unit(r, die, (unit *)units.items + units.count - 1, units.count - 1, &ranges);
     }
     m->units = di_vec_to_arena(&units, r->arena, sizeof(unit), &m->n_units);
     if (m->n_units == 0)
@@ -183,7 +165,8 @@ static bool open_dwarf(debug_module *m)
     if (rc == DW_DLV_ERROR) {
         dwarf_note_problem(r, "libdwarf cannot read the file");
         snprintf(m->unavailable, sizeof m->unavailable,
-                 "cannot read the debug information of %s (%s)", base_name(m->path), r->problem);
+                 "cannot read the debug information of %s (%s)", path_base_name(m->path),
+                 r->problem);
         r->dbg = NULL;
         return false;
     }
@@ -191,7 +174,7 @@ static bool open_dwarf(debug_module *m)
         read_units(m);
     if (m->n_units == 0) {
         snprintf(m->unavailable, sizeof m->unavailable, "no debug information for %s",
-                 base_name(m->path));
+                 path_base_name(m->path));
         return false;
     }
     log_problem(m);
@@ -281,7 +264,7 @@ bool debuginfo_scope_at(sym_index *idx, uintptr_t pc, bool is_return_address, ds
     if (!u || !dwarf_scopes_at(&m->reader, &m->types, &u->dwarf, link_pc, m->bias, &chain)) {
         log_problem(m);
         snprintf(reason, reason_len, "no function in the debug information of %s contains 0x%lx",
-                 base_name(m->path), (unsigned long)pc);
+                 path_base_name(m->path), (unsigned long)pc);
         return false;
     }
     read_unit_variables(m, u);

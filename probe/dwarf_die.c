@@ -28,6 +28,32 @@ bool dwarf_call_ok(dwarf_reader *r, int rc, const char *what)
     return rc == DW_DLV_OK;
 }
 
+bool dwarf_next_unit(dwarf_reader *r, dwarf_unit_info *info, Dwarf_Die *cu)
+{
+    Dwarf_Unsigned header_length = 0, type_offset = 0, next_offset = 0;
+    Dwarf_Half version = 0, address_size = 0, offset_size = 0, extension_size = 0;
+    Dwarf_Half unit_type = 0;
+    Dwarf_Off abbrev_offset = 0;
+    Dwarf_Sig8 signature;
+    *cu = NULL;
+    if (!dwarf_call_ok(r, dwarf_next_cu_header_d(r->dbg, true, &header_length, &version,
+                                                 &abbrev_offset, &address_size, &offset_size,
+                                                 &extension_size, &signature, &type_offset,
+                                                 &next_offset, &unit_type, &r->err),
+                       "reading a compile unit header"))
+        return false;
+    *info = (dwarf_unit_info){ .version = version, .offset_size = offset_size };
+    if (!dwarf_call_ok(r, dwarf_siblingof_b(r->dbg, NULL, true, cu, &r->err),
+                       "reading a compile unit")) {
+        *cu = NULL;
+        return true;
+    }
+    Dwarf_Addr low = 0;
+    if (dwarf_call_ok(r, dwarf_lowpc(*cu, &low, &r->err), "reading a unit's DW_AT_low_pc"))
+        info->base_address = low;
+    return true;
+}
+
 Dwarf_Half die_tag(dwarf_reader *r, Dwarf_Die die)
 {
     Dwarf_Half tag = 0;

@@ -24,6 +24,11 @@ typedef struct dwarf_unit_info {
     uint64_t base_address;    /* DW_AT_low_pc of the unit: base of DWARF 4 range lists */
 } dwarf_unit_info;
 
+/* Reads the next compile unit's header into info and the unit's DIE into *cu (NULL when it cannot
+ * be read; free with dwarf_dealloc_die), with its DW_AT_low_pc as info->base_address. False after
+ * the last unit, or when a header cannot be read (recorded as a problem). */
+bool dwarf_next_unit(dwarf_reader *r, dwarf_unit_info *info, Dwarf_Die *cu);
+
 /* Records the first problem (with libdwarf's message when one is pending) and frees the
  * pending Dwarf_Error: every failed libdwarf call is followed by exactly one of these. */
 void dwarf_note_problem(dwarf_reader *r, const char *what);

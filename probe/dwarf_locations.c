@@ -177,7 +177,7 @@ static bool walk_ops(dwarf_reader *r, Dwarf_Die die, Dwarf_Locdesc_c desc,
 }
 
 /* The exact bytes of an expression attribute (DW_FORM_exprloc, or a block in DWARF 2/3). */
-static bool expression_bytes(dwarf_reader *r, Dwarf_Attribute a, dwarf_location *out)
+static bool expression_bytes(dwarf_reader *r, Dwarf_Attribute a, dwarf_attr_location *out)
 {
     Dwarf_Half form = attribute_form(r, a);
     if (form == DW_FORM_exprloc) {
@@ -264,7 +264,7 @@ static void add_entry(list_reader *l, Dwarf_Loc_Head_c head, Dwarf_Unsigned inde
 /* A single expression: its exact bytes (operations walked for their .debug_addr indexes). */
 static bool read_expression(dwarf_reader *r, Dwarf_Die die, Dwarf_Attribute a,
                             Dwarf_Loc_Head_c head, Dwarf_Unsigned count,
-                            const dwarf_unit_info *unit, di_map *addrs, dwarf_location *out)
+                            const dwarf_unit_info *unit, di_map *addrs, dwarf_attr_location *out)
 {
     list_entry e;
     return count == 1 && read_entry(r, head, 0, &e) &&
@@ -272,7 +272,7 @@ static bool read_expression(dwarf_reader *r, Dwarf_Die die, Dwarf_Attribute a,
 }
 
 static bool read_list(list_reader *l, Dwarf_Loc_Head_c head, Dwarf_Unsigned count,
-                      dwarf_location *out)
+                      dwarf_attr_location *out)
 {
     for (Dwarf_Unsigned i = 0; i < count; i++)
         add_entry(l, head, i);
@@ -284,9 +284,9 @@ static bool read_list(list_reader *l, Dwarf_Loc_Head_c head, Dwarf_Unsigned coun
 
 bool dwarf_location_read(dwarf_reader *r, Dwarf_Die die, Dwarf_Half attr,
                          const dwarf_unit_info *unit, uint64_t bias, di_map *addrs,
-                         dwarf_location *out)
+                         dwarf_attr_location *out)
 {
-    *out = (dwarf_location){ 0 };
+    *out = (dwarf_attr_location){ 0 };
     Dwarf_Attribute a = die_attribute(r, die, attr);
     if (!a)
         return false;
@@ -307,7 +307,7 @@ bool dwarf_location_read(dwarf_reader *r, Dwarf_Die die, Dwarf_Half attr,
         dwarf_loc_head_c_dealloc(head);
     dwarf_dealloc_attribute(a);
     if (!ok)
-        *out = (dwarf_location){ 0 };
+        *out = (dwarf_attr_location){ 0 };
     return ok;
 }
 
@@ -384,11 +384,15 @@ bool dwarf_const_value_read(dwarf_reader *r, Dwarf_Die die, uint64_t size, bool 
     return ok;
 }
 
+bool dwarf_location_is_thread_local(const uint8_t *expr, size_t len)
+{
+    return len > 0 && (expr[len - 1] == DW_OP_form_tls_address ||
+                       expr[len - 1] == DW_OP_GNU_push_tls_address);
+}
+
 bool dwarf_location_is_static(const uint8_t *expr, size_t len)
 {
-    if (len == 0)
-        return false;
-    uint8_t first = expr[0], last = expr[len - 1];
-    return first == DW_OP_addr || first == DW_OP_addrx || first == DW_OP_GNU_addr_index ||
-           last == DW_OP_form_tls_address || last == DW_OP_GNU_push_tls_address;
+    return len > 0 && (expr[0] == DW_OP_addr || expr[0] == DW_OP_addrx ||
+                       expr[0] == DW_OP_GNU_addr_index ||
+                       dwarf_location_is_thread_local(expr, len));
 }

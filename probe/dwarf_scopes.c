@@ -43,7 +43,7 @@ static bool read_variable(const var_reader *v, Dwarf_Die die, dvar_kind kind, dv
         return false;
     out->type = dwarf_type_of(r, v->types, die);
     out->decl_line = decl_line(r, die);
-    dwarf_location location;
+    dwarf_attr_location location;
     if (dwarf_location_read(r, die, DW_AT_location, &v->unit->info, v->bias, &v->unit->addrs,
                             &location)) {
         out->expr = location.expr;
@@ -68,6 +68,13 @@ static bool is_declaration_only(dwarf_reader *r, Dwarf_Die die)
 {
     return die_flag(r, die, DW_AT_declaration) && !die_has(r, die, DW_AT_location) &&
            !die_has(r, die, DW_AT_const_value);
+}
+
+bool dwarf_variable_read(dwarf_reader *r, dwarf_types *types, dwarf_unit *unit, uint64_t bias,
+                         Dwarf_Die die, dvar_kind kind, dvar *out)
+{
+    var_reader v = { r, types, unit, bias };
+    return !is_declaration_only(r, die) && read_variable(&v, die, kind, out);
 }
 
 static void push_variable(dwarf_reader *r, di_vec *list, const dvar *var)
@@ -285,7 +292,7 @@ static void read_frame_base(chain_builder *b, Dwarf_Die function, uint64_t pc,
                             dscope_chain *out)
 {
     const var_reader *v = &b->v;
-    dwarf_location base;
+    dwarf_attr_location base;
     if (!dwarf_location_read(v->r, function, DW_AT_frame_base, &v->unit->info, v->bias,
                              &v->unit->addrs, &base))
         return;

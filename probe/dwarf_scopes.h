@@ -27,6 +27,11 @@ typedef struct dwarf_unit {
 void dwarf_unit_variables(dwarf_reader *r, dwarf_types *types, dwarf_unit *unit, uint64_t bias,
                           dvar **globals, size_t *n_globals, dvar **statics, size_t *n_statics);
 
+/* One variable DIE of the unit (name and type through origin links, location or constant value
+ * from the DIE itself). False when it has no name or only declares a variable defined elsewhere. */
+bool dwarf_variable_read(dwarf_reader *r, dwarf_types *types, dwarf_unit *unit, uint64_t bias,
+                         Dwarf_Die die, dvar_kind kind, dvar *out);
+
 /* The chain at link-time pc: scopes (innermost first), the frame base of the concrete function
  * at pc, and in statics/n_statics the function statics of every function of the chain.
  * Globals, bias and .debug_addr are left for the caller. False when no subprogram of the unit

@@ -432,6 +432,7 @@ static const dtype *build_from_die(dwarf_reader *r, dwarf_types *types, Dwarf_Di
     case DW_TAG_array_type:
         return build_array(r, types, die, offset);
     case DW_TAG_subroutine_type:
+    case DW_TAG_subprogram: /* a function's own DIE: its signature */
         return build_function(r, types, die, offset);
     case DW_TAG_unspecified_type:
         return build_other(r, types, die, offset, DT_VOID);

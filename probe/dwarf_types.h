@@ -16,8 +16,9 @@ typedef struct dwarf_types {
     int depth;
 } dwarf_types;
 
-/* The type the DIE at offset describes. Never NULL: a type that cannot be read gives a
- * placeholder base type named "<unknown type>" (and the reason is in r->problem). */
+/* The type the DIE at offset describes (a function's DIE: its DT_FUNCTION signature). Never
+ * NULL: a type that cannot be read gives a placeholder base type named "<unknown type>" (and the
+ * reason is in r->problem). */
 const dtype *dwarf_type_at(dwarf_reader *r, dwarf_types *types, Dwarf_Off offset);
 /* The DW_AT_type of a variable, member or function DIE (through origin links); NULL = void. */
 const dtype *dwarf_type_of(dwarf_reader *r, dwarf_types *types, Dwarf_Die die);

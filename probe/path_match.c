@@ -63,6 +63,12 @@ static size_t previous_component(const char *path, size_t *end)
     return component_end - start;
 }
 
+const char *path_base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
 size_t path_suffix_match(const char *candidate, const char *query)
 {
     size_t c_end = strlen(candidate), q_end = strlen(query);

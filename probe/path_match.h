@@ -9,6 +9,9 @@
  * "." components and resolves "name/.." pairs ("/a/./b/../c" -> "/a/c", "a/.." -> "."). */
 void path_normalize(char *path);
 
+/* The last component of path ("/a/b/w.c" -> "w.c"); a pointer into path. */
+const char *path_base_name(const char *path);
+
 /* How many trailing whole components `candidate` and `query` (both normalised) share:
  * 0 when their base names differ, so 0 means "no match". The root of two absolute paths that
  * are equal counts as one more component, so an exact absolute path beats any suffix of it:

@@ -20,6 +20,7 @@
 #include "memory_requests.h"
 #include "logpoints.h"
 #include "proc_info.h"
+#include "reload.h"
 #include "snapshot_report.h"
 #include "stepper.h"
 #include "stopper.h"
@@ -489,6 +490,37 @@ static void handle_exceptions_set(const probe_envelope *env)
     probe_exceptions_set_free(&set);
 }
 
+/* The messages of a failed reload carry DWARF's list of incompatibilities: room for it. */
+#define RELOAD_ERR_LEN 2048
+
+static void handle_reload(const probe_envelope *env)
+{
+    probe_reload req;
+    probe_reload_result result = { 0 };
+    char err[RELOAD_ERR_LEN];
+    if (probe_reload_from_json(env->body, &req, err, sizeof err) != 0 ||
+        reload_apply(symbols, &req, &result, err, sizeof err) != 0)
+        reply_error(env->id, err);
+    else
+        reply(env->id, probe_reload_result_to_json(&result));
+    probe_reload_result_free(&result);
+    probe_reload_free(&req);
+}
+
+static void handle_reload_rollback(const probe_envelope *env)
+{
+    probe_reload_rollback req;
+    probe_reload_rollback_result result = { 0 };
+    char err[RELOAD_ERR_LEN];
+    if (probe_reload_rollback_from_json(env->body, &req, err, sizeof err) != 0 ||
+        reload_rollback(symbols, &req, &result, err, sizeof err) != 0)
+        reply_error(env->id, err);
+    else
+        reply(env->id, probe_reload_rollback_result_to_json(&result));
+    probe_reload_rollback_result_free(&result);
+    probe_reload_rollback_free(&req);
+}
+
 static void handle_memory_request(const probe_envelope *env)
 {
     char err[300];
@@ -573,6 +605,10 @@ void server_requests_handle(const probe_envelope *env)
         handle_pause(env);
     else if (strcmp(type, PMSG_EXCEPTIONS_SET) == 0)
         handle_exceptions_set(env);
+    else if (strcmp(type, PMSG_RELOAD) == 0)
+        handle_reload(env);
+    else if (strcmp(type, PMSG_RELOAD_ROLLBACK) == 0)
+        handle_reload_rollback(env);
     else if (memory_requests_owns(type))
         handle_memory_request(env);
     else if (strcmp(type, PMSG_RESULT) == 0)

@@ -315,3 +315,15 @@ bool signal_interpose_in_handler_text(uintptr_t addr)
     return addr >= (uintptr_t)__start_podbug_handler_text &&
            addr < (uintptr_t)__stop_podbug_handler_text;
 }
+
+bool signal_interpose_queue(pid_t tid, int signo, uint64_t cookie)
+{
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    info.si_signo = signo;
+    info.si_code = SI_QUEUE;
+    info.si_pid = getpid();
+    info.si_uid = getuid();
+    info.si_value.sival_ptr = (void *)(uintptr_t)cookie;
+    return syscall(SYS_rt_tgsigqueueinfo, getpid(), tid, signo, &info) == 0 || errno != ESRCH;
+}

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Every function that runs inside the probe's signal handlers is placed in this section, so
  * that no breakpoint can be armed on code the SIGTRAP handler itself executes. */
@@ -31,6 +32,11 @@ void signal_interpose_chain(int signo, siginfo_t *info, void *ucontext);
  * SIGILL, SIGFPE, SIGTRAP), so that a thread parked in a handler takes no asynchronous signal
  * until it resumes. */
 void signal_interpose_handler_mask(sigset_t *out);
+
+/* Queues signo to thread tid of this process with cookie as its si_value (SI_QUEUE, from our own
+ * pid), so that our handler tells the probe's requests from the program's uses of the signal.
+ * Returns false only when the thread is gone (ESRCH). */
+bool signal_interpose_queue(pid_t tid, int signo, uint64_t cookie);
 
 /* True when addr lies in code placed with PODBUG_HANDLER_TEXT. */
 bool signal_interpose_in_handler_text(uintptr_t addr);

@@ -342,15 +342,7 @@ static size_t collect_parked(unsigned stop, pid_t *tids, size_t max)
 /* Sends the stop request for `stop`; false when the thread is gone. */
 static bool send_stop_request(pid_t tid, unsigned stop)
 {
-    siginfo_t info;
-    memset(&info, 0, sizeof info);
-    info.si_signo = stop_signal;
-    info.si_code = SI_QUEUE;
-    info.si_pid = getpid();
-    info.si_uid = getuid();
-    info.si_value.sival_ptr = (void *)(uintptr_t)((STOP_COOKIE_MAGIC << 32) | stop);
-    return syscall(SYS_rt_tgsigqueueinfo, getpid(), tid, stop_signal, &info) == 0 ||
-           errno != ESRCH;
+    return signal_interpose_queue(tid, stop_signal, (STOP_COOKIE_MAGIC << 32) | stop);
 }
 
 static bool contains(const pid_t *tids, size_t count, pid_t tid)

@@ -1,6 +1,7 @@
 /* Live text patching through /proc/self/mem with an mprotect RWX fallback, and membarrier
- * SYNC_CORE after every write so that no core keeps running stale instruction bytes; finding the
- * mapping of an address (loaded modules' segments first, /proc/self/maps for the rest). */
+ * SYNC_CORE after every write (or once after a phase of writes) so that no core keeps running
+ * stale instruction bytes; finding the mapping of an address (loaded modules' segments first,
+ * /proc/self/maps for the rest). */
 #include "text_patch.h"
 
 #include <errno.h>
@@ -79,17 +80,37 @@ static int write_through_mprotect(uintptr_t addr, const void *bytes, size_t len,
     return 0;
 }
 
+/* Called with patch_lock held. */
+static int write_locked(uintptr_t addr, const void *bytes, size_t len, char *err, size_t err_len)
+{
+    int fd = own_mem_fd();
+    if (fd >= 0 && pwrite(fd, bytes, len, (off_t)addr) == (ssize_t)len)
+        return 0;
+    return write_through_mprotect(addr, bytes, len, err, err_len);
+}
+
 int text_patch_write(uintptr_t addr, const void *bytes, size_t len, char *err, size_t err_len)
 {
     pthread_mutex_lock(&patch_lock);
-    int fd = own_mem_fd();
-    int rc = 0;
-    if (fd < 0 || pwrite(fd, bytes, len, (off_t)addr) != (ssize_t)len)
-        rc = write_through_mprotect(addr, bytes, len, err, err_len);
+    int rc = write_locked(addr, bytes, len, err, err_len);
     if (rc == 0)
         sync_cores();
     pthread_mutex_unlock(&patch_lock);
     return rc;
+}
+
+int text_patch_write_unsynced(uintptr_t addr, const void *bytes, size_t len, char *err,
+                              size_t err_len)
+{
+    pthread_mutex_lock(&patch_lock);
+    int rc = write_locked(addr, bytes, len, err, err_len);
+    pthread_mutex_unlock(&patch_lock);
+    return rc;
+}
+
+void text_patch_sync(void)
+{
+    sync_cores();
 }
 
 typedef struct segment_search {

@@ -17,6 +17,14 @@ void text_patch_init(void);
  * Returns 0, or -1 with err. */
 int text_patch_write(uintptr_t addr, const void *bytes, size_t len, char *err, size_t err_len);
 
+/* The same write without the serialisation, for callers that patch many places in one phase
+ * (hot reload: every function entry) and then serialise once with text_patch_sync. Until then
+ * another core may still run the old bytes. Agent thread. Returns 0, or -1 with err. */
+int text_patch_write_unsynced(uintptr_t addr, const void *bytes, size_t len, char *err,
+                              size_t err_len);
+/* Serialises every core that runs this process (membarrier SYNC_CORE; nothing without it). */
+void text_patch_sync(void);
+
 typedef struct text_mapping {
     uintptr_t start, end;  /* [start, end) */
     char perms[5];         /* "r-xp" */

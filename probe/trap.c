@@ -1,5 +1,6 @@
 /* Breakpoint sites: the site table (filled by the agent, published with release stores, read
- * lock-free by the SIGTRAP handler), arming/disarming, and out-of-line execution on a hit. */
+ * lock-free by the SIGTRAP handler), arming/disarming, and out-of-line execution on a hit;
+ * redirect sites (hot reload) whose int3 sends a thread elsewhere without a hit. */
 #define UNW_LOCAL_ONLY
 #include "trap.h"
 
@@ -30,7 +31,7 @@
 
 _Static_assert(SITE_TABLE_SIZE >= 2 * TRAP_MAX_SITES, "site table must stay half empty");
 
-enum site_state { SITE_EMPTY, SITE_ARMED, SITE_RETIRED };
+enum site_state { SITE_EMPTY, SITE_ARMED, SITE_REDIRECT, SITE_RETIRED };
 
 /* How a site's displaced instruction runs out of line. Immutable once published. */
 typedef struct site_code {
@@ -42,11 +43,13 @@ typedef struct site_code {
 } site_code;
 
 /* A table entry. address is written before state first leaves SITE_EMPTY and never changes;
- * retired entries stay so that stray traps at a removed site are recognised. */
+ * retired entries stay so that stray traps at a removed site are recognised. code serves
+ * SITE_ARMED, redirect (written before the state is published) SITE_REDIRECT. */
 typedef struct site {
     uintptr_t address;
     atomic_int state;
     _Atomic(const site_code *) code;
+    _Atomic uintptr_t redirect;
     unsigned refs; /* agent only, under arm_lock */
 } site;
 
@@ -116,8 +119,13 @@ PODBUG_HANDLER_TEXT static bool take_our_trap(const siginfo_t *info, ucontext_t 
     if (!s)
         return false;
     regs[REG_RIP] = (greg_t)addr;
-    if (atomic_load_explicit(&s->state, memory_order_acquire) == SITE_RETIRED)
+    int state = atomic_load_explicit(&s->state, memory_order_acquire);
+    if (state == SITE_RETIRED)
         return true; /* stray: fetched the int3 before it went; re-execute the original */
+    if (state == SITE_REDIRECT) {
+        regs[REG_RIP] = (greg_t)atomic_load_explicit(&s->redirect, memory_order_relaxed);
+        return true;
+    }
 
     const site_code *code = atomic_load_explicit(&s->code, memory_order_acquire);
     atomic_fetch_add_explicit(&hits, 1, memory_order_relaxed);
@@ -246,20 +254,59 @@ static const site_code *build_site_code(uintptr_t addr, const uint8_t *bytes, si
     return code;
 }
 
-static int arm_locked(uintptr_t addr, char *err, size_t err_len)
+/* The table entry for a site at addr, its current state in *state; NULL with err when traps
+ * are not initialised or the table is full. */
+static site *entry_for_site(uintptr_t addr, int *state, char *err, size_t err_len)
 {
     if (!initialized) {
         snprintf(err, err_len, "breakpoints are not initialised (trap_init was not called)");
-        return -1;
+        return NULL;
     }
     site *s = site_slot_for(addr);
-    int state = s ? atomic_load(&s->state) : SITE_EMPTY;
+    *state = s ? atomic_load(&s->state) : SITE_EMPTY;
+    if (!s || (*state == SITE_EMPTY && site_count == TRAP_MAX_SITES)) {
+        snprintf(err, err_len, "too many breakpoint sites (%d)", TRAP_MAX_SITES);
+        return NULL;
+    }
+    return s;
+}
+
+/* Takes an empty entry for addr (a retired one keeps its address). */
+static void claim_entry(site *s, uintptr_t addr, int state)
+{
+    if (state == SITE_EMPTY) {
+        s->address = addr;
+        site_count++;
+    }
+}
+
+typedef int (*text_writer)(uintptr_t addr, const void *bytes, size_t len, char *err,
+                           size_t err_len);
+
+/* Writes the int3 of a published site; if that fails the site is retired. */
+static int write_int3(site *s, text_writer write, char *err, size_t err_len)
+{
+    static const uint8_t int3 = INT3;
+    if (write(s->address, &int3, 1, err, err_len) < 0) {
+        atomic_store_explicit(&s->state, SITE_RETIRED, memory_order_release);
+        return -1;
+    }
+    return 0;
+}
+
+static int arm_locked(uintptr_t addr, char *err, size_t err_len)
+{
+    int state;
+    site *s = entry_for_site(addr, &state, err, err_len);
+    if (!s)
+        return -1;
     if (state == SITE_ARMED) {
         s->refs++;
         return 0;
     }
-    if (!s || (state == SITE_EMPTY && site_count == TRAP_MAX_SITES)) {
-        snprintf(err, err_len, "too many breakpoint sites (%d)", TRAP_MAX_SITES);
+    if (state == SITE_REDIRECT) {
+        snprintf(err, err_len, "address 0x%" PRIxPTR " is being redirected to reloaded code",
+                 addr);
         return -1;
     }
     text_mapping mapping;
@@ -273,17 +320,11 @@ static int arm_locked(uintptr_t addr, char *err, size_t err_len)
     if (!code)
         return -1;
 
-    if (state == SITE_EMPTY) {
-        s->address = addr;
-        site_count++;
-    }
+    claim_entry(s, addr, state);
     atomic_store_explicit(&s->code, code, memory_order_release);
     atomic_store_explicit(&s->state, SITE_ARMED, memory_order_release);
-    static const uint8_t int3 = INT3;
-    if (text_patch_write(addr, &int3, 1, err, err_len) < 0) {
-        atomic_store_explicit(&s->state, SITE_RETIRED, memory_order_release);
+    if (write_int3(s, text_patch_write, err, err_len) < 0)
         return -1;
-    }
     s->refs = 1;
     return 0;
 }
@@ -294,6 +335,43 @@ int trap_arm(uintptr_t addr, char *err, size_t err_len)
     int rc = arm_locked(addr, err, err_len);
     pthread_mutex_unlock(&arm_lock);
     return rc;
+}
+
+static int arm_redirect_locked(uintptr_t addr, uintptr_t target, char *err, size_t err_len)
+{
+    int state;
+    site *s = entry_for_site(addr, &state, err, err_len);
+    if (!s)
+        return -1;
+    if (state == SITE_ARMED || state == SITE_REDIRECT) {
+        snprintf(err, err_len, "a %s is armed at 0x%" PRIxPTR,
+                 state == SITE_ARMED ? "breakpoint" : "redirect", addr);
+        return -1;
+    }
+    text_mapping mapping;
+    if (check_patchable(addr, &mapping, err, err_len) < 0)
+        return -1;
+    claim_entry(s, addr, state);
+    atomic_store_explicit(&s->redirect, target, memory_order_relaxed);
+    atomic_store_explicit(&s->state, SITE_REDIRECT, memory_order_release);
+    return write_int3(s, text_patch_write_unsynced, err, err_len);
+}
+
+int trap_arm_redirect(uintptr_t addr, uintptr_t target, char *err, size_t err_len)
+{
+    pthread_mutex_lock(&arm_lock);
+    int rc = arm_redirect_locked(addr, target, err, err_len);
+    pthread_mutex_unlock(&arm_lock);
+    return rc;
+}
+
+void trap_retire_redirect(uintptr_t addr)
+{
+    pthread_mutex_lock(&arm_lock);
+    site *s = find_site(addr);
+    if (s && atomic_load(&s->state) == SITE_REDIRECT)
+        atomic_store_explicit(&s->state, SITE_RETIRED, memory_order_release);
+    pthread_mutex_unlock(&arm_lock);
 }
 
 /* Restores the original byte, then retires the entry (traps in flight still find it). */

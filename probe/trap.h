@@ -20,6 +20,17 @@ int trap_init(char *err, size_t err_len);
  * out-of-line slot within +-2 GiB, then writes int3. Returns 0, or -1 with err filled (e.g.
  * "cannot relocate 'loop' at 0x...", "address 0x... is not in executable text"). Agent thread. */
 int trap_arm(uintptr_t addr, char *err, size_t err_len);
+/* Arms a redirect at addr (a function entry being swapped by hot reload): an int3 whose hits
+ * send the thread to target, counting no hit and calling no hit handler. The int3 is written
+ * without serialising cores (many entries share one text_patch_sync, which the caller makes
+ * before relying on it). Refused where a breakpoint site or another redirect is armed, and where
+ * trap_arm would refuse (not executable text, the probe's own handlers). Returns 0, or -1 with
+ * err. Agent thread. */
+int trap_arm_redirect(uintptr_t addr, uintptr_t target, char *err, size_t err_len);
+/* Retires the redirect at addr WITHOUT writing addr: the caller has already written and
+ * serialised the final byte there, so a stray trap re-executes addr and runs that. Agent. */
+void trap_retire_redirect(uintptr_t addr);
+
 /* Drops one reference; at zero restores the original byte. Stray traps at a removed site are
  * recognised and re-executed. Returns 0, or -1 if addr was not armed. Agent thread. */
 int trap_disarm(uintptr_t addr);

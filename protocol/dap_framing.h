@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#define DAP_DEFAULT_MAX_BODY (16u * 1024u * 1024u)
+#define DAP_DEFAULT_MAX_BODY (32u * 1024u * 1024u)
 #define DAP_MAX_HEADER_BYTES 4096u
 
 typedef struct dap_framer {

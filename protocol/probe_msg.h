@@ -9,7 +9,9 @@
 
 #define PROBE_PROTOCOL_VERSION 1
 #define PROBE_WS_SUBPROTOCOL "podbug.probe.v1"
-#define PROBE_MAX_MESSAGE (8u * 1024u * 1024u)
+#define PROBE_MAX_MESSAGE (32u * 1024u * 1024u)
+/* Largest library a reload carries (decoded; its base64 and envelope fit PROBE_MAX_MESSAGE). */
+#define RELOAD_MAX_LIBRARY (16u * 1024u * 1024u)
 /* Largest integer (ids, times) on the wire: 15 digits survive every JSON printer, cJSON's too. */
 #define PROBE_MAX_INTEGER INT64_C(999999999999999)
 
@@ -34,6 +36,8 @@
 #define PMSG_READ_MEMORY "read_memory"   /* server -> probe, request: bytes of the process */
 #define PMSG_DISASSEMBLE "disassemble"   /* server -> probe, request: instructions around an address */
 #define PMSG_MODULES "modules"           /* server -> probe, request: the loaded modules */
+#define PMSG_RELOAD "reload"             /* server -> probe, request: hot reload a library */
+#define PMSG_RELOAD_ROLLBACK "reload.rollback" /* server -> probe, request: back one generation */
 #define PMSG_HEARTBEAT "heartbeat"         /* either way, event */
 #define PMSG_RESULT "result"               /* reply to request `id`: success */
 #define PMSG_ERROR "error"                 /* reply to request `id` (or id 0): failure */
@@ -311,6 +315,38 @@ PROBE_DECLARE_CODEC(probe_snapshot_dropped)
 typedef struct probe_exception_filter { char *signal; char *mode; /* "stop" | "snapshot" */ } probe_exception_filter;
 typedef struct probe_exceptions_set { probe_exception_filter *signals; size_t n; } probe_exceptions_set;
 PROBE_DECLARE_CODEC(probe_exceptions_set)
+/* reload (4.21). library is the base64 text as sent (the probe decodes and checks it). */
+typedef struct probe_reload {
+    char *name;           /* file name of the library, "libhandlers.so" */
+    char *library;        /* base64 */
+    char *sha256;         /* 64 lowercase hex digits */
+    int64_t reload_id;    /* >= 1 */
+} probe_reload;
+typedef struct probe_reload_result {
+    char *module;         /* path of the running module reloaded */
+    int generation;       /* >= 1 */
+    char **patched;       /* function names, at most PROBE_RELOAD_MAX_LISTED */
+    size_t n_listed;
+    int64_t n_patched;
+    int64_t unchanged;
+    int64_t added;
+    int64_t time_us;
+    char **warnings;      /* JSON absent when none */
+    size_t n_warnings;
+} probe_reload_result;
+#define PROBE_RELOAD_MAX_LISTED 256
+/* reload.rollback (4.22): name NULL = the module reloaded last; reload_id 0 = any. */
+typedef struct probe_reload_rollback { char *name; int64_t reload_id; } probe_reload_rollback;
+typedef struct probe_reload_rollback_result {
+    char *module;
+    int generation;       /* now running; 0 = the original code */
+    int64_t restored;
+    int64_t time_us;
+} probe_reload_rollback_result;
+PROBE_DECLARE_CODEC(probe_reload)
+PROBE_DECLARE_CODEC(probe_reload_result)
+PROBE_DECLARE_CODEC(probe_reload_rollback)
+PROBE_DECLARE_CODEC(probe_reload_rollback_result)
 /* Frees one element of probe_bp_result.breakpoints (for code that keeps states apart). */
 void probe_bp_state_free(probe_bp_state *m);
 

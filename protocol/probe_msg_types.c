@@ -46,6 +46,7 @@ typedef struct field {
                                    * out-of-range value is refused as "must be MIN..MAX" */
     int absent;                   /* F_INT, F_BOOL: value when absent (0 unless given); a value equal to
                                    * it that the range refuses is left out when encoding */
+    bool omit_empty;              /* F_ARRAY (optional): left out when encoding no elements */
     const char *fallback;         /* F_STRING: value when absent */
     const char *const *allowed;   /* F_STRING: NULL-terminated list of accepted values */
     const struct field *element;  /* F_ARRAY */
@@ -440,7 +441,7 @@ static bool object_not_given(const field *f, const void *src)
 
 /* An optional field that holds "not given" is left out: a NULL string, an integer equal to an
  * absent value its range refuses, a boolean equal to an absent value of true, an object with
- * nothing in it. */
+ * nothing in it, an empty array marked omit_empty. */
 static bool left_out(const field *f, const void *base, const cJSON *item)
 {
     const void *src = (const char *)base + f->offset;
@@ -454,6 +455,7 @@ static bool left_out(const field *f, const void *base, const cJSON *item)
     }
     case F_OBJECT: return item ? !item->child : object_not_given(f, src);
     case F_BOOL: return f->absent && *(const int *)src == f->absent; /* a default of true */
+    case F_ARRAY: return f->omit_empty && count_of(f, base) == 0;
     default: return false;
     }
 }
@@ -906,6 +908,45 @@ static const field exceptions_set_fields[] = {
 };
 static const message exceptions_set_message = MESSAGE(probe_exceptions_set, exceptions_set_fields);
 
+static const field string_element = { .kind = F_STRING };
+
+static const field reload_fields[] = {
+    { FIELD(probe_reload, name, "name", F_STRING, REQUIRED) },
+    { FIELD(probe_reload, library, "library", F_STRING, REQUIRED) },
+    { FIELD(probe_reload, sha256, "sha256", F_STRING, REQUIRED) },
+    { FIELD(probe_reload, reload_id, "reload_id", F_INT64, REQUIRED), .min = 1 },
+};
+static const message reload_message = MESSAGE(probe_reload, reload_fields);
+
+static const field reload_result_fields[] = {
+    { FIELD(probe_reload_result, module, "module", F_STRING, REQUIRED) },
+    { FIELD(probe_reload_result, generation, "generation", F_INT, REQUIRED), .min = 1 },
+    { FIELD(probe_reload_result, patched, "patched", F_ARRAY, REQUIRED),
+      COUNTED_BY(probe_reload_result, n_listed), .element = &string_element },
+    { FIELD(probe_reload_result, n_patched, "n_patched", F_INT64, REQUIRED) },
+    { FIELD(probe_reload_result, unchanged, "unchanged", F_INT64, REQUIRED) },
+    { FIELD(probe_reload_result, added, "added", F_INT64, REQUIRED) },
+    { FIELD(probe_reload_result, time_us, "time_us", F_INT64, REQUIRED) },
+    { FIELD(probe_reload_result, warnings, "warnings", F_ARRAY, OPTIONAL),
+      COUNTED_BY(probe_reload_result, n_warnings), .element = &string_element, .omit_empty = true },
+};
+static const message reload_result_message = MESSAGE(probe_reload_result, reload_result_fields);
+
+static const field reload_rollback_fields[] = {
+    { FIELD(probe_reload_rollback, name, "name", F_STRING, OPTIONAL) },
+    { FIELD(probe_reload_rollback, reload_id, "reload_id", F_INT64, OPTIONAL) },
+};
+static const message reload_rollback_message = MESSAGE(probe_reload_rollback, reload_rollback_fields);
+
+static const field reload_rollback_result_fields[] = {
+    { FIELD(probe_reload_rollback_result, module, "module", F_STRING, REQUIRED) },
+    { FIELD(probe_reload_rollback_result, generation, "generation", F_INT, REQUIRED) },
+    { FIELD(probe_reload_rollback_result, restored, "restored", F_INT64, REQUIRED) },
+    { FIELD(probe_reload_rollback_result, time_us, "time_us", F_INT64, REQUIRED) },
+};
+static const message reload_rollback_result_message =
+    MESSAGE(probe_reload_rollback_result, reload_rollback_result_fields);
+
 #define PROBE_DEFINE_CODEC(T, desc)                                                        \
     cJSON *T##_to_json(const T *m) { return encode_message(&desc, m); }                    \
     int T##_from_json(const cJSON *json, T *out, char *err, size_t err_len)                \
@@ -960,6 +1001,10 @@ PROBE_DEFINE_CODEC(probe_disassemble_request, disassemble_request_message)
 PROBE_DEFINE_CODEC(probe_disassemble_reply, disassemble_reply_message)
 PROBE_DEFINE_CODEC(probe_modules_reply, modules_reply_message)
 PROBE_DEFINE_CODEC(probe_exceptions_set, exceptions_set_message)
+PROBE_DEFINE_CODEC(probe_reload, reload_message)
+PROBE_DEFINE_CODEC(probe_reload_result, reload_result_message)
+PROBE_DEFINE_CODEC(probe_reload_rollback, reload_rollback_message)
+PROBE_DEFINE_CODEC(probe_reload_rollback_result, reload_rollback_result_message)
 
 void probe_bp_state_free(probe_bp_state *m) { free_message(&bp_state_message, m); }
 

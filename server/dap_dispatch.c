@@ -33,6 +33,7 @@ static const struct {
     { "disconnect", dap_handle_disconnect },
     { "podbug/pods", dap_handle_pods },
     { "podbug/snapshots", dap_handle_snapshots },
+    { "podbug/reload", dap_handle_reload },
 };
 
 void dap_dispatch(dap_session *s, const cJSON *request)

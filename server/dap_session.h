@@ -25,6 +25,7 @@ typedef struct dap_session {
     struct conn *conn;
     int64_t next_seq;            /* seq of the next message we send; starts at 1 */
     bool initialized;            /* initialize answered */
+    bool supports_progress;      /* initialize said supportsProgressReporting */
     bool attached;
     bool configuration_done;
     bool detached;               /* disconnect handled: breakpoints removed, processes resumed */

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "probe_link.h"
 #include "probe_msg.h"
+#include "reload_run.h"
 
 #define DAP_WS_SUBPROTOCOL "podbug.dap"
 #define TICK_US (100 * LWS_US_PER_MS)
@@ -37,6 +38,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 {
     probe_link_tick(net_now_ms());
     dap_sessions_tick(net_now_ms());
+    reload_runs_tick(net_now_ms());
     lws_sul_schedule(context, 0, &tick_timer, on_tick, TICK_US);
 }
 

@@ -40,6 +40,12 @@ static void send_text(probe_peer *p, char *text)
 
 int probe_link_request(probe_peer *p, const char *type, cJSON *body, probe_reply_fn fn, void *ctx)
 {
+    return probe_link_request_within(p, type, body, request_timeout_ms, fn, ctx);
+}
+
+int probe_link_request_within(probe_peer *p, const char *type, cJSON *body, int timeout_ms, probe_reply_fn fn,
+                              void *ctx)
+{
     pending_request *r = calloc(1, sizeof *r);
     char *text = r ? probe_envelope_encode(type, p->next_request_id, body) : (cJSON_Delete(body), NULL);
     if (!text) {
@@ -49,7 +55,7 @@ int probe_link_request(probe_peer *p, const char *type, cJSON *body, probe_reply
     }
     r->peer_id = p->id;
     r->request_id = p->next_request_id++;
-    r->deadline_ms = net_now_ms() + request_timeout_ms;
+    r->deadline_ms = net_now_ms() + timeout_ms;
     snprintf(r->type, sizeof r->type, "%s", type);
     r->fn = fn;
     r->ctx = ctx;

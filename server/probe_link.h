@@ -26,5 +26,8 @@ typedef void (*probe_reply_fn)(void *ctx, probe_peer *peer, const cJSON *result,
 
 /* Sends a request; takes ownership of body. Returns 0, or -1 (fn already called with the error). */
 int probe_link_request(probe_peer *p, const char *type, cJSON *body, probe_reply_fn fn, void *ctx);
+/* The same with its own timeout instead of the server's --probe-timeout-ms (a reload takes seconds). */
+int probe_link_request_within(probe_peer *p, const char *type, cJSON *body, int timeout_ms, probe_reply_fn fn,
+                              void *ctx);
 
 #endif

@@ -7,6 +7,7 @@
 #include "breakpoints.h"
 #include "handles.h"
 #include "log.h"
+#include "reload_crash.h"
 
 static void on_evicted(const snapshot_record *r);
 
@@ -103,6 +104,7 @@ static void on_crash_snapshot(probe_peer *p, cJSON *body, size_t bytes)
                                .line = cJSON_IsNumber(line) ? line->valueint : 0 };
     log_info("crash snapshot from %s/%d: %s", p->hello.pod, p->hello.pid,
              cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "description")));
+    reload_crash_on_snapshot(p, body);
     const snapshot_record *r = snapshot_store_add(&origin, body, bytes);
     if (!r) {
         log_warn("out of memory storing a crash snapshot");

@@ -2,32 +2,14 @@
  * the event loop with arming reports and server messages on stderr, and the clean exit. */
 #include "breakpoint_watch.h"
 
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "dap_attach.h"
 #include "json_fields.h"
 
 #define EVENT_POLL_MS 250               /* how soon an interruption is noticed */
-#define INITIALIZED_TIMEOUT_MS 10000
 #define CLEANUP_TIMEOUT_MS 5000
-
-static volatile sig_atomic_t interrupted;
-
-static void on_interrupt(int sig)
-{
-    interrupted = sig;
-}
-
-/* SIGINT, SIGTERM and SIGHUP end the watch cleanly; without SA_RESTART they also cut a wait short. */
-static void catch_interruptions(void)
-{
-    struct sigaction sa = { .sa_handler = on_interrupt };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-}
 
 void breakpoint_watch_note(const breakpoint_watch *w, const char *fmt, ...)
 {
@@ -78,28 +60,9 @@ static void handle_event(breakpoint_watch *w, const cJSON *event)
         note_breakpoint(w, cJSON_GetObjectItemCaseSensitive(body, "breakpoint"), false);
 }
 
-/* Handles events until `initialized`. Returns 0, or -1 with err. */
-static int await_initialized(breakpoint_watch *w, char *err, size_t err_len)
+static void on_early_event(void *ctx, const cJSON *event)
 {
-    for (int waited = 0; waited < INITIALIZED_TIMEOUT_MS && !interrupted; waited += EVENT_POLL_MS) {
-        cJSON *event;
-        int got = dap_client_next_event(w->dap, EVENT_POLL_MS, &event, err, err_len);
-        if (got < 0)
-            return -1;
-        if (got == 0)
-            continue;
-        bool done = json_string_is(event, "event", "initialized");
-        if (!done)
-            handle_event(w, event);
-        cJSON_Delete(event);
-        if (done)
-            return 0;
-    }
-    if (interrupted)
-        snprintf(err, err_len, "interrupted");
-    else
-        snprintf(err, err_len, "no 'initialized' event from the server within %d s", INITIALIZED_TIMEOUT_MS / 1000);
-    return -1;
+    handle_event(ctx, event);
 }
 
 /* The setBreakpoints arguments for our one breakpoint, or for none (to remove it). */
@@ -127,18 +90,7 @@ static cJSON *set_breakpoints_args(const breakpoint_watch *w, bool remove)
  * or -1 with err (the server's messages name their request: "attach: ..."). */
 static int start_session(breakpoint_watch *w, char *err, size_t err_len)
 {
-    cJSON *init = cJSON_CreateObject();
-    cJSON_AddStringToObject(init, "clientID", "podbug-cli");
-    cJSON_AddStringToObject(init, "adapterID", "podbug-cli");
-    cJSON_AddBoolToObject(init, "linesStartAt1", true);
-    cJSON_AddBoolToObject(init, "columnsStartAt1", true);
-    cJSON_AddStringToObject(init, "pathFormat", "path");
-    if (dap_client_request(w->dap, "initialize", init, WATCH_REQUEST_TIMEOUT_MS, NULL, err, err_len) != 0)
-        return -1;
-    cJSON *attach = cJSON_CreateObject();
-    cJSON_AddItemReferenceToObject(attach, "selector", w->opt.selector);
-    if (dap_client_request(w->dap, "attach", attach, WATCH_REQUEST_TIMEOUT_MS, NULL, err, err_len) != 0 ||
-        await_initialized(w, err, err_len) != 0)
+    if (dap_attach(w->dap, w->opt.selector, false, on_early_event, w, WATCH_REQUEST_TIMEOUT_MS, err, err_len) != 0)
         return -1;
     cJSON *set;
     if (dap_client_request(w->dap, "setBreakpoints", set_breakpoints_args(w, false), WATCH_REQUEST_TIMEOUT_MS, &set,
@@ -159,7 +111,7 @@ static int start_session(breakpoint_watch *w, char *err, size_t err_len)
  * when the connection is lost. */
 static int watch_events(breakpoint_watch *w, char *err, size_t err_len)
 {
-    for (long printed = 0; !interrupted && (w->opt.count == 0 || printed < w->opt.count);) {
+    for (long printed = 0; !cli_interrupted() && (w->opt.count == 0 || printed < w->opt.count);) {
         cJSON *event;
         int got = dap_client_next_event(w->dap, EVENT_POLL_MS, &event, err, err_len);
         if (got < 0)
@@ -188,10 +140,10 @@ int breakpoint_watch_run(const watch_command *cmd, const server_url *server, int
         watch_options_free(&w.opt);
         return 1;
     }
-    catch_interruptions();
+    cli_catch_interruptions();
     int rc = 0;
     if (start_session(&w, err, sizeof err) != 0 || watch_events(&w, err, sizeof err) != 0) {
-        if (!interrupted) {
+        if (!cli_interrupted()) {
             breakpoint_watch_note(&w, "%s", err);
             rc = 1;
         }

@@ -14,4 +14,8 @@ int cli_snap(const server_url *server, int argc, char **argv);
 /* `podbug log FILE:LINE MESSAGE ...`: a logpoint; prints each line as it arrives. */
 int cli_log(const server_url *server, int argc, char **argv);
 
+/* `podbug reload --lib PATH ...`: hot reload of a library in every selected process; --watch
+ * PATH after every rebuild; --rollback. */
+int cli_reload(const server_url *server, int argc, char **argv);
+
 #endif

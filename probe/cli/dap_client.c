@@ -26,6 +26,8 @@ struct dap_client {
     dap_framer framer;
     queued_event *head;
     queued_event **tail;
+    dap_event_fn on_event;   /* events during a request go here when set */
+    void *on_event_ctx;
 };
 
 dap_client *dap_client_connect(const char *host, int port, char *err, size_t err_len)
@@ -165,11 +167,27 @@ static int take_response(cJSON *response, const char *command, cJSON **body, cha
     return rc;
 }
 
+void dap_client_on_event(dap_client *c, dap_event_fn fn, void *ctx)
+{
+    c->on_event = fn;
+    c->on_event_ctx = ctx;
+}
+
 int dap_client_request(dap_client *c, const char *command, cJSON *args, int timeout_ms, cJSON **body,
                        char *err, size_t err_len)
 {
     if (body)
         *body = NULL;
+    cJSON *response;
+    if (dap_client_call(c, command, args, timeout_ms, &response, err, err_len) != 0)
+        return -1;
+    return take_response(response, command, body, err, err_len);
+}
+
+int dap_client_call(dap_client *c, const char *command, cJSON *args, int timeout_ms, cJSON **response, char *err,
+                    size_t err_len)
+{
+    *response = NULL;
     int seq = c->next_seq++;
     cJSON *request = cJSON_CreateObject();
     cJSON_AddNumberToObject(request, "seq", seq);
@@ -203,10 +221,14 @@ int dap_client_request(dap_client *c, const char *command, cJSON *args, int time
             return -1;
         }
         const cJSON *request_seq = cJSON_GetObjectItemCaseSensitive(msg, "request_seq");
-        if (is_type(msg, "response") && cJSON_IsNumber(request_seq) && request_seq->valueint == seq)
-            return take_response(msg, command, body, err, err_len);
-        if (!is_type(msg, "event")) {
-            cJSON_Delete(msg); /* the late answer to a request that timed out */
+        if (is_type(msg, "response") && cJSON_IsNumber(request_seq) && request_seq->valueint == seq) {
+            *response = msg;
+            return 0;
+        }
+        if (!is_type(msg, "event") || c->on_event) {
+            if (c->on_event && is_type(msg, "event"))
+                c->on_event(c->on_event_ctx, msg);
+            cJSON_Delete(msg); /* or the late answer to a request that timed out */
             continue;
         }
         if (enqueue(c, msg) != 0) {

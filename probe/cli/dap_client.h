@@ -22,6 +22,15 @@ void dap_client_close(dap_client *c);
  * when it failed, or what went wrong with the connection or the time. */
 int dap_client_request(dap_client *c, const char *command, cJSON *args, int timeout_ms, cJSON **body,
                        char *err, size_t err_len);
+/* The same, returning the whole response (success or not) in *response, which the caller deletes;
+ * -1 with err only when the connection or the time fails. */
+int dap_client_call(dap_client *c, const char *command, cJSON *args, int timeout_ms, cJSON **response, char *err,
+                    size_t err_len);
+
+/* Events that arrive while a request awaits its response go to fn as they come (it must not keep
+ * or delete them) instead of the queue; fn NULL queues them again. */
+typedef void (*dap_event_fn)(void *ctx, const cJSON *event);
+void dap_client_on_event(dap_client *c, dap_event_fn fn, void *ctx);
 
 /* The next event (queued first, then from the connection): 1 with *event (the whole message, the
  * caller deletes it), 0 when none came within timeout_ms or a signal interrupted the wait, -1 with

@@ -18,6 +18,13 @@ static const char usage[] =
     "                 as it arrives; the processes run on\n"
     "  log FILE:LINE MESSAGE [--if COND] [--selector k=v,...] [--count N] [--dap-port N]\n"
     "                 set a logpoint ('order {o->id}') and print each line as it arrives\n"
+    "  reload --lib PATH [--selector k=v,...] [--canary] [--canary-seconds N] [--json] [--dap-port N]\n"
+    "                 hot reload: swap the rebuilt library's changed functions into every\n"
+    "                 matching process, all or nothing; one line per process, then a summary\n"
+    "  reload --watch PATH [...]\n"
+    "                 reload PATH each time it is rebuilt, until Ctrl-C\n"
+    "  reload --rollback [--lib PATH | --name NAME] [--selector k=v,...]\n"
+    "                 back to the code that ran before the last reload\n"
     "\n"
     "podbug COMMAND --help tells more about one command.\n";
 
@@ -28,6 +35,7 @@ static const struct {
     { "pods", cli_pods },
     { "snap", cli_snap },
     { "log", cli_log },
+    { "reload", cli_reload },
 };
 
 /* Takes --server URL / --server=URL out of argv wherever it stands (before or after the command,

@@ -4,6 +4,7 @@
 #define PODBUG_CLI_WATCH_OPTIONS_H
 
 #include <cjson/cJSON.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
 
@@ -35,5 +36,23 @@ enum { WATCH_OPTIONS_OK = 0, WATCH_OPTIONS_HELP = 1, WATCH_OPTIONS_BAD = 2 };
  * line on stderr ("podbug snap: FILE:LINE must end in a line number, e.g. orders.c:44, not 'x'"). */
 int watch_options_parse(const watch_syntax *syntax, int argc, char **argv, watch_options *out);
 void watch_options_free(watch_options *o);
+
+/* Pieces other commands' option parsing shares. watch_getopt runs getopt_long over argv (argv[0]
+ * is the subcommand): -h/--help prints syntax->help (WATCH_OPTIONS_HELP), a missing value or an
+ * unknown option is a usage error, any other option goes to take (which returns WATCH_OPTIONS_OK
+ * or a usage error). Stops at the first failure; optind is then at the first operand. */
+typedef int (*watch_take_fn)(const watch_syntax *syntax, int option, const char *arg, void *ctx);
+int watch_getopt(const watch_syntax *syntax, int argc, char **argv, const struct option *longopts, watch_take_fn take,
+                 void *ctx);
+/* A usage error: one line on stderr ("podbug CMD: <text> (see podbug CMD --help)"); returns
+ * WATCH_OPTIONS_BAD. */
+__attribute__((format(printf, 2, 3))) int watch_usage_error(const watch_syntax *syntax, const char *fmt, ...);
+/* A decimal number in [min, max]; -1 when text is anything else. */
+long watch_parse_number(const char *text, long min, long max);
+/* --dap-port's value into *port. Returns WATCH_OPTIONS_OK or a usage error. */
+int watch_parse_dap_port(const watch_syntax *syntax, const char *arg, int *port);
+/* "k=v,k=v" added to the selector object; an empty text adds nothing (every pod). Returns
+ * WATCH_OPTIONS_OK or a usage error. */
+int watch_parse_selector(const watch_syntax *syntax, const char *text, cJSON *selector);
 
 #endif

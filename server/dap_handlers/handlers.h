@@ -27,6 +27,7 @@ void dap_handle_variables(dap_session *s, const dap_request_ref *ref, const cJSO
 void dap_handle_evaluate(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_set_variable(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_snapshots(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+void dap_handle_reload(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_set_exception_breakpoints(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_exception_info(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 

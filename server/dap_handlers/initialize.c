@@ -12,6 +12,7 @@ void dap_handle_initialize(dap_session *s, const dap_request_ref *ref, const cJS
         return;
     }
     s->initialized = true;
+    s->supports_progress = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(args, "supportsProgressReporting"));
     cJSON *caps = cJSON_CreateObject();
     cJSON_AddBoolToObject(caps, "supportsConfigurationDoneRequest", true);
     cJSON_AddBoolToObject(caps, "supportsConditionalBreakpoints", true);

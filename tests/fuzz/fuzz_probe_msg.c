@@ -62,6 +62,10 @@ DEFINE_TRY(probe_evaluate_request)
 DEFINE_TRY(probe_set_variable_request)
 DEFINE_TRY(probe_value_reply)
 DEFINE_TRY(probe_snapshot_dropped)
+DEFINE_TRY(probe_reload)
+DEFINE_TRY(probe_reload_result)
+DEFINE_TRY(probe_reload_rollback)
+DEFINE_TRY(probe_reload_rollback_result)
 
 static void try_snapshot_validate(const cJSON *body)
 {
@@ -106,6 +110,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     try_probe_set_variable_request(env.body);
     try_probe_value_reply(env.body);
     try_probe_snapshot_dropped(env.body);
+    try_probe_reload(env.body);
+    try_probe_reload_result(env.body);
+    try_probe_reload_rollback(env.body);
+    try_probe_reload_rollback_result(env.body);
     try_snapshot_validate(env.body);
 
     /* The envelope itself must re-encode to something that decodes to the same type and id. */

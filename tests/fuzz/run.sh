@@ -24,7 +24,7 @@ probe_sources() {
 # The libraries a target needs besides cJSON.
 probe_libs() {
     case "$1" in
-        fuzz_cond) echo -lwebsockets -ldwarf -lelf -lunwind -lZydis -lpthread -ldl ;;
+        fuzz_cond) echo -lwebsockets -ldwarf -lelf -lunwind -lZydis -lcrypto -lpthread -ldl ;;
     esac
 }
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"

@@ -16,6 +16,7 @@
 typedef struct fixture {
     const char *name;     /* its directory, so that every build has its own source path */
     const char *compile;  /* compiler and flags, e.g. "cc -g -O2" */
+    const char *source_as; /* the name the source is compiled under; NULL: its own */
     char dir[512];
     char source[600];
     char library[600];
@@ -36,7 +37,8 @@ static void fixture_source_path(const char *source_name, char *out, size_t len)
     sym_index_destroy(idx);
 }
 
-/* Copies source_name into a fresh directory, compiles it with f->compile into library_name, and
+/* Copies source_name (below tests/unit/) into a fresh directory (as f->source_as when set: a
+ * source in a subdirectory needs it), compiles it with f->compile into library_name, and
  * dlopens it. */
 static void fixture_build(fixture *f, const char *source_name, const char *library_name)
 {
@@ -48,7 +50,8 @@ static void fixture_build(fixture *f, const char *source_name, const char *libra
     char original[512], command[4096];
     fixture_source_path(source_name, original, sizeof original);
     snprintf(f->dir, sizeof f->dir, "%s/%s", fixture_root, f->name);
-    snprintf(f->source, sizeof f->source, "%s/%s", f->dir, source_name);
+    snprintf(f->source, sizeof f->source, "%s/%s", f->dir,
+             f->source_as ? f->source_as : source_name);
     snprintf(f->library, sizeof f->library, "%s/%s", f->dir, library_name);
     cr_assert_eq(mkdir(f->dir, 0700), 0, "mkdir %s", f->dir);
     snprintf(command, sizeof command, "cp '%s' '%s' && %s -shared -fPIC -o '%s' '%s'", original, f->source,

@@ -153,7 +153,7 @@ Test(probe_envelope, oversized_message_is_rejected)
     probe_envelope env;
     char err[256];
     cr_assert_eq(probe_envelope_decode(text, len, &env, err, sizeof err), -1);
-    cr_expect_str_eq(err, "probe message of 8388609 bytes exceeds the limit of 8388608");
+    cr_expect_str_eq(err, "probe message of 33554433 bytes exceeds the limit of 33554432");
     free(text);
 }
 
@@ -408,6 +408,71 @@ Test(probe_types, snapshot_dropped_round_trips)
     cr_expect_eq(out.id, 9);
     cr_expect_eq(out.dropped, 123);
     probe_snapshot_dropped_free(&out);
+}
+
+Test(probe_types, reload_round_trips)
+{
+    probe_reload in = { .name = "libhandlers.so", .library = "f0VMRgIBAQ==",
+                        .sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                        .reload_id = 4 }, out;
+    ROUND_TRIP(probe_reload, PMSG_RELOAD, 21, &in, &out);
+    expect_same_string(out.name, in.name, "name");
+    expect_same_string(out.library, in.library, "library");
+    expect_same_string(out.sha256, in.sha256, "sha256");
+    cr_expect_eq(out.reload_id, 4);
+    probe_reload_free(&out);
+}
+
+Test(probe_types, reload_result_round_trips_and_leaves_out_no_warnings)
+{
+    char *patched[] = { "handle_order", "compute_fee" };
+    char *warnings[] = { "thread-local variable 'scratch' starts fresh in the new code" };
+    probe_reload_result in = { .module = "/app/libhandlers.so", .generation = 2, .patched = patched,
+                               .n_listed = 2, .n_patched = 2, .unchanged = 7, .added = 1,
+                               .time_us = 1830, .warnings = warnings, .n_warnings = 1 }, out;
+    ROUND_TRIP(probe_reload_result, PMSG_RESULT, 21, &in, &out);
+    expect_same_string(out.module, in.module, "module");
+    cr_expect_eq(out.generation, 2);
+    cr_assert_eq(out.n_listed, 2);
+    expect_same_string(out.patched[0], "handle_order", "patched[0]");
+    expect_same_string(out.patched[1], "compute_fee", "patched[1]");
+    cr_expect_eq(out.n_patched, 2);
+    cr_expect_eq(out.unchanged, 7);
+    cr_expect_eq(out.added, 1);
+    cr_expect_eq(out.time_us, 1830);
+    cr_assert_eq(out.n_warnings, 1);
+    expect_same_string(out.warnings[0], warnings[0], "warnings[0]");
+    probe_reload_result_free(&out);
+
+    probe_reload_result quiet = { .module = "/app/libhandlers.so", .generation = 1 };
+    cJSON *json = probe_reload_result_to_json(&quiet);
+    cr_expect_null(cJSON_GetObjectItem(json, "warnings"), "no warnings: the field is absent");
+    cr_expect(cJSON_IsArray(cJSON_GetObjectItem(json, "patched")), "patched is always sent");
+    cJSON_Delete(json);
+}
+
+Test(probe_types, reload_rollback_round_trips)
+{
+    probe_reload_rollback in = { .name = "libhandlers.so", .reload_id = 4 }, out;
+    ROUND_TRIP(probe_reload_rollback, PMSG_RELOAD_ROLLBACK, 22, &in, &out);
+    expect_same_string(out.name, in.name, "name");
+    cr_expect_eq(out.reload_id, 4);
+    probe_reload_rollback_free(&out);
+
+    probe_reload_rollback any = { 0 };
+    ROUND_TRIP(probe_reload_rollback, PMSG_RELOAD_ROLLBACK, 23, &any, &out);
+    cr_expect_null(out.name);
+    cr_expect_eq(out.reload_id, 0);
+    probe_reload_rollback_free(&out);
+
+    probe_reload_rollback_result done = { .module = "/app/libhandlers.so", .generation = 0,
+                                          .restored = 3, .time_us = 95 }, back;
+    ROUND_TRIP(probe_reload_rollback_result, PMSG_RESULT, 22, &done, &back);
+    expect_same_string(back.module, done.module, "module");
+    cr_expect_eq(back.generation, 0);
+    cr_expect_eq(back.restored, 3);
+    cr_expect_eq(back.time_us, 95);
+    probe_reload_rollback_result_free(&back);
 }
 
 /* The example of PROBE_PROTOCOL.md 4.15. */
@@ -739,6 +804,10 @@ Test(probe_types, free_is_safe_on_zeroed_structs)
     FREE_ZEROED(probe_set_variable_request);
     FREE_ZEROED(probe_value_reply);
     FREE_ZEROED(probe_snapshot_dropped);
+    FREE_ZEROED(probe_reload);
+    FREE_ZEROED(probe_reload_result);
+    FREE_ZEROED(probe_reload_rollback);
+    FREE_ZEROED(probe_reload_rollback_result);
 }
 
 Test(probe_types, a_single_breakpoint_state_can_be_freed)
@@ -792,6 +861,10 @@ DEFINE_TRY(probe_evaluate_request)
 DEFINE_TRY(probe_set_variable_request)
 DEFINE_TRY(probe_value_reply)
 DEFINE_TRY(probe_snapshot_dropped)
+DEFINE_TRY(probe_reload)
+DEFINE_TRY(probe_reload_result)
+DEFINE_TRY(probe_reload_rollback)
+DEFINE_TRY(probe_reload_rollback_result)
 
 struct bad_body {
     int (*decode)(const cJSON *json, char *err, size_t err_len);
@@ -802,6 +875,10 @@ struct bad_body {
 #define HELLO_WITH(extra) \
     "{\"pod\":\"p\",\"namespace\":\"n\",\"exe\":\"/x\",\"build_id\":\"\",\"probe_version\":\"1\"" extra "}"
 #define BP(extra) "{\"id\":1,\"source\":\"a.c\"" extra "}"
+#define RELOAD_WITH(extra) "{\"name\":\"libh.so\",\"library\":\"AA==\",\"sha256\":\"00\"" extra "}"
+#define RELOAD_RESULT_WITH(extra) \
+    "{\"module\":\"/l.so\",\"generation\":1,\"patched\":[],\"n_patched\":0,\"unchanged\":0," \
+    "\"added\":0,\"time_us\":5" extra "}"
 #define BP_STATE_AT(address) \
     "{\"breakpoints\":[{\"id\":1,\"verified\":true,\"locations\":[{\"address\":" address "}]}]}"
 
@@ -934,6 +1011,31 @@ static const struct bad_body bad_bodies[] = {
     { try_probe_snapshot_dropped, "{\"id\":1}", "dropped: missing required field" },
     { try_probe_snapshot_dropped, "{\"id\":1,\"dropped\":0}", "dropped: expected an integer >= 1" },
     { try_probe_snapshot_dropped, "{\"dropped\":3}", "id: missing required field" },
+    { try_probe_reload, RELOAD_WITH(""), "reload_id: missing required field" },
+    { try_probe_reload, RELOAD_WITH(",\"reload_id\":0"), "reload_id: expected an integer >= 1" },
+    { try_probe_reload, "{\"name\":\"libh.so\",\"sha256\":\"00\",\"reload_id\":1}",
+      "library: missing required field" },
+    { try_probe_reload, "{\"library\":\"AA==\",\"sha256\":\"00\",\"reload_id\":1}",
+      "name: missing required field" },
+    { try_probe_reload, "{\"name\":\"libh.so\",\"library\":\"AA==\",\"reload_id\":1}",
+      "sha256: missing required field" },
+    { try_probe_reload, "{\"name\":\"libh.so\",\"library\":[],\"sha256\":\"00\",\"reload_id\":1}",
+      "library: expected a string" },
+    { try_probe_reload_result, RELOAD_RESULT_WITH(",\"warnings\":[\"w\",3]"),
+      "warnings[1]: expected a string" },
+    { try_probe_reload_result, "{\"module\":\"/l.so\",\"generation\":0}",
+      "generation: expected an integer >= 1" },
+    { try_probe_reload_result, "{\"module\":\"/l.so\",\"generation\":1,\"patched\":[\"f\",null]}",
+      "patched[1]: expected a string" },
+    { try_probe_reload_result, "{\"module\":\"/l.so\",\"generation\":1,\"patched\":[]}",
+      "n_patched: missing required field" },
+    { try_probe_reload_rollback, "{\"reload_id\":-1}", "reload_id: expected an integer >= 0" },
+    { try_probe_reload_rollback, "{\"name\":7}", "name: expected a string" },
+    { try_probe_reload_rollback_result, "{\"module\":\"/l.so\",\"generation\":0,\"restored\":1}",
+      "time_us: missing required field" },
+    { try_probe_reload_rollback_result,
+      "{\"module\":\"/l.so\",\"generation\":-1,\"restored\":1,\"time_us\":1}",
+      "generation: expected an integer >= 0" },
 };
 
 Test(probe_types, malformed_bodies_name_the_offending_field)
