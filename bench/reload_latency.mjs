@@ -5,8 +5,10 @@
 // apps' switched_ns, CLOCK_MONOTONIC like process.hrtime). And the longest pause a calling thread
 // sees: the apps' maxgap_ns (longest time between two consecutive calls) in the status periods
 // around each swap, against the same statistic over as many periods with no reload.
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { buildDir, CheckedClient, Server, Target, waitFor, watchdog } from '../tests/integration/lib/harness.mjs';
 
@@ -44,14 +46,18 @@ function statusSince(app, from) {
   });
 }
 
-async function startFleet(server, n, threads) {
+/** pinned: the calling threads run alone on CPU 1, the probe's agent (the app is started on CPU
+ *  0 and only its workers move), the server and this bench on CPU 0, so that a pause measures
+ *  the swap itself rather than a wait for a core. */
+async function startFleet(server, n, threads, pinned) {
   const apps = [];
   for (let first = 0; first < n; first += START_BATCH) {
     const batch = [];
     for (let i = first; i < Math.min(n, first + START_BATCH); i++) {
       batch.push(Target.start('reload/O2/reload_app', {
         serverUrl: server.probeUrl, pod: `reload-${i}`, labels: 'app=reload-bench', stdin: true,
-        args: ['linked', '--threads', String(threads), '--status-ms', String(STATUS_MS)],
+        args: ['linked', '--threads', String(threads), '--status-ms', String(STATUS_MS), ...(pinned ? ['--pin', '1'] : [])],
+        wrap: pinned ? ['taskset', '-c', '0'] : [],
       }));
     }
     for (const t of await Promise.all(batch)) { apps.push(t); children.push(t.proc); }
@@ -96,14 +102,15 @@ async function quietGaps(apps, periods, rounds) {
   return gaps;
 }
 
-async function measure(n, threads) {
+async function measure(n, threads, pinned = false) {
   const server = await Server.start({ extraArgs: ['--log-level', 'warn', '--probe-timeout-ms', '60000'] });
   children.push(server.proc);
+  if (pinned) for (const pid of [server.proc.pid, process.pid]) execFileSync('taskset', ['-a', '-p', '-c', '0', String(pid)], { stdio: 'ignore' });
   const stopWatchdog = watchdog(server, `reload_latency ${n}`, 180000);
   let apps = [];
   const client = await CheckedClient.connect(server);
   try {
-    apps = await startFleet(server, n, threads);
+    apps = await startFleet(server, n, threads, pinned);
     await client.initializeRequest({ adapterID: 'podbug' });
     const initialized = client.waitForEvent('initialized');
     await client.attachRequest({ selector: { app: 'reload-bench' } });
@@ -122,7 +129,7 @@ async function measure(n, threads) {
     const p50 = (xs) => (calling ? pct(xs, 0.5) : null);
     const max = (xs) => (calling ? Math.max(...xs) : null);
     return {
-      name: `${n} process${n > 1 ? 'es' : ''}, ${threads || 'no'} calling thread${threads === 1 ? '' : 's'}`,
+      name: `${n} process${n > 1 ? 'es' : ''}, ${threads || 'no'} calling thread${threads === 1 ? '' : 's'}${pinned ? ', pinned alone' : ''}`,
       processes: n,
       threads,
       first_response_ms: ms(reloads[0].responded),
@@ -142,6 +149,7 @@ async function measure(n, threads) {
     for (const a of apps) await a.stop();
     await server.stop();
     stopWatchdog();
+    if (pinned) execFileSync('taskset', ['-a', '-p', '-c', `0-${os.cpus().length - 1}`, String(process.pid)], { stdio: 'ignore' });
   }
 }
 
@@ -150,6 +158,7 @@ async function measure(n, threads) {
 const fleets = SIZES.filter((n) => n > 1);
 const cases = [[1, 1], [1, 4], ...fleets.map((n) => [n, 1]), ...fleets.map((n) => [n, 0])];
 const rows = [];
+if (os.cpus().length >= 2) rows.push(await measure(1, 1, true));
 for (const [n, threads] of cases) rows.push(await measure(n, threads));
 
 const columns = [

@@ -5,7 +5,7 @@
  * runs as `reload_app linked`; reload_app_unlinked has no such link and runs as
  * `reload_app_unlinked dlopen LIBRARY`, loading it with dlopen(RTLD_NOW | RTLD_LOCAL) and calling
  * through the function pointers dlsym gave. Options: --threads N (workers, 4), --ids N (request ids
- * cycle through 0..N-1, 1000), --status-ms N (50).
+ * cycle through 0..N-1, 1000), --status-ms N (50), --pin CPU (the workers run on that CPU only).
  *
  * Output: "ready pid=P mode=M threads=N", then every status period one line
  *   calls=N total=G here=S last=R bad=B fn_static=F results=R0,R1,... switched_ns=T maxgap_ns=M
@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -62,6 +63,7 @@ static worker workers[MAX_WORKERS];
 static int worker_count = 4;
 static long id_range = 1000;
 static long status_ms = 50;
+static int pin_cpu = -1;
 static atomic_bool stopping;
 static volatile sig_atomic_t stop_requested;
 
@@ -84,6 +86,13 @@ static void *work(void *arg)
     char name[16];
     snprintf(name, sizeof name, "handler-%d", w->index);
     pthread_setname_np(pthread_self(), name);
+    if (pin_cpu >= 0) {
+        cpu_set_t cpus;
+        CPU_ZERO(&cpus);
+        CPU_SET(pin_cpu, &cpus);
+        if (pthread_setaffinity_np(pthread_self(), sizeof cpus, &cpus) != 0)
+            fprintf(stderr, "reload_app: cannot pin %s to CPU %d\n", name, pin_cpu);
+    }
     long calls = 0, bad = 0, previous_ns = 0;
     int last = 0;
     while (!atomic_load_explicit(&stopping, memory_order_relaxed)) {
@@ -207,7 +216,7 @@ static void on_stop_signal(int signo)
 static void usage_error(const char *why)
 {
     fprintf(stderr, "reload_app: %s\nusage: reload_app linked [options] | reload_app_unlinked dlopen LIBRARY "
-                    "[options]\noptions: --threads N (0..%d) --ids N --status-ms N\n", why, MAX_WORKERS);
+                    "[options]\noptions: --threads N (0..%d) --ids N --status-ms N --pin CPU\n", why, MAX_WORKERS);
     exit(2);
 }
 
@@ -272,6 +281,8 @@ int main(int argc, char **argv)
             id_range = number_option("--ids", argv[i + 1], 1, INT_MAX);
         else if (strcmp(argv[i], "--status-ms") == 0)
             status_ms = number_option("--status-ms", argv[i + 1], 1, 3600000);
+        else if (strcmp(argv[i], "--pin") == 0)
+            pin_cpu = (int)number_option("--pin", argv[i + 1], 0, CPU_SETSIZE - 1);
         else
             usage_error("unknown option");
     }
