@@ -12,6 +12,7 @@ LDFLAGS += $(SAN)
 LIBS_SERVER = -lwebsockets -lcjson -lcrypto
 LIBS_PROBE  = -lwebsockets -lcjson -ldwarf -lelf -lunwind -lZydis -lcrypto -lpthread -ldl
 LIBS_TEST   = -lcriterion -lcrypto
+LIBS_PTRACE = -ldwarf -lelf -lunwind-ptrace -lunwind-generic
 
 COMMON_SRC   := $(wildcard common/*.c)
 PROTOCOL_SRC := $(wildcard protocol/*.c)
@@ -19,6 +20,16 @@ SERVER_SRC   := $(wildcard server/*.c server/dap_handlers/*.c)
 PROBE_SRC    := $(filter-out probe/main.c,$(wildcard probe/*.c))
 PROBE_MAIN   := probe/main.c
 CLI_SRC      := $(wildcard probe/cli/*.c)
+PTRACE_SRC   := $(wildcard probe/ptrace/*.c)
+# What the CLI shares with the probe (symbols, DWARF, values and their text), for the tools that
+# read another process. Linked from an archive that never holds the probe's in-process machinery
+# (signal interposition, traps, the stopper, the agent).
+CLI_SHARED_SRC := probe/symbols.c probe/dwarf_lines.c probe/elf_module.c probe/path_match.c \
+                  probe/debuginfo.c probe/debuginfo_store.c probe/dwarf_die.c probe/dwarf_ops.c \
+                  probe/dwarf_locations.c probe/dwarf_scopes.c probe/dwarf_types.c \
+                  probe/dwarf_expr.c probe/frame_regs.c probe/safe_mem.c probe/value.c \
+                  probe/value_support.c probe/value_format.c probe/variable_view.c \
+                  probe/thread_frames_expand.c probe/proc_info.c probe/config.c probe/reload_elf.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -26,12 +37,14 @@ COMMON_OBJ   := $(call obj,$(COMMON_SRC) $(PROTOCOL_SRC))
 SERVER_OBJ   := $(call obj,$(SERVER_SRC))
 SERVER_LIB_OBJ := $(filter-out $(BUILD)/obj/server/main.o,$(SERVER_OBJ))
 PROBE_OBJ    := $(call obj,$(PROBE_SRC))
+PTRACE_OBJ   := $(call obj,$(PTRACE_SRC))
 # The CLI prepares a reload's library with the server's codec (base64, SHA-256).
 CLI_OBJ      := $(call obj,$(CLI_SRC) server/library_codec.c)
 
 SERVER_BIN := $(BUILD)/podbug-server
 PROBE_LIB  := $(BUILD)/libpodbug-probe.so
 CLI_BIN    := $(BUILD)/podbug
+CLI_SHARED_LIB := $(BUILD)/libpodbug-cli-shared.a
 
 TARGET_SRC := $(wildcard tests/targets/*.c)
 TARGETS    := $(foreach s,$(TARGET_SRC),$(BUILD)/targets/$(basename $(notdir $(s)))-O0 \
@@ -70,8 +83,12 @@ $(SERVER_BIN): $(SERVER_OBJ) $(COMMON_OBJ)
 $(PROBE_LIB): $(PROBE_OBJ) $(call obj,$(PROBE_MAIN)) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $^ $(LIBS_PROBE)
 
-$(CLI_BIN): $(CLI_OBJ) $(COMMON_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SERVER)
+$(CLI_SHARED_LIB): $(call obj,$(CLI_SHARED_SRC)) $(PTRACE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CLI_BIN): $(CLI_OBJ) $(COMMON_OBJ) $(CLI_SHARED_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SERVER) $(LIBS_PTRACE)
 
 # Test targets: the programs podbug debugs, built -g at -O0 and -O2. Their own flags only.
 $(BUILD)/targets/%-O0: tests/targets/%.c
@@ -100,9 +117,9 @@ $(RELOAD_OUT)/O%/reload_app_unlinked: $(RELOAD_DIR)/reload_app.c $(RELOAD_DIR)/h
 
 # Unit tests link every module except the entry points (the probe's constructor would start an
 # agent; the server's main would be a second main).
-$(BUILD)/tests/%: tests/unit/%.c $(COMMON_OBJ) $(PROBE_OBJ) $(SERVER_LIB_OBJ)
+$(BUILD)/tests/%: tests/unit/%.c $(COMMON_OBJ) $(PROBE_OBJ) $(PTRACE_OBJ) $(SERVER_LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_PROBE) $(LIBS_TEST)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_PROBE) $(LIBS_PTRACE) $(LIBS_TEST)
 
 $(BUILD)/bench/%: bench/%.c $(COMMON_OBJ) $(PROBE_OBJ)
 	@mkdir -p $(dir $@)

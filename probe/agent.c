@@ -326,14 +326,10 @@ static void *agent_main(void *arg)
     return NULL;
 }
 
-int agent_start(void)
+int agent_start(const char *settings, char *err, size_t err_len)
 {
-    char err[256];
-    if (probe_config_load(&config, err, sizeof err) != 0) {
-        log_set_prefix("podbug-probe");
-        log_error("disabled: %s", err);
+    if (probe_config_load(&config, settings, err, err_len) != 0)
         return -1;
-    }
     char prefix[64];
     snprintf(prefix, sizeof prefix, "podbug-probe[%d]", (int)getpid());
     log_set_prefix(prefix);
@@ -354,7 +350,7 @@ int agent_start(void)
     pthread_attr_destroy(&attr);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {
-        log_error("disabled: cannot start the agent thread: %s", strerror(rc));
+        snprintf(err, err_len, "cannot start the agent thread: %s", strerror(rc));
         return -1;
     }
     pthread_setname_np(thread, "podbug-agent");

@@ -3,8 +3,12 @@
 #ifndef PODBUG_AGENT_H
 #define PODBUG_AGENT_H
 
-/* Starts the agent thread (called from the library constructor). Returns at once. */
-int agent_start(void);
+#include <stddef.h>
+
+/* Starts the agent thread with the settings from the environment (settings NULL: the library
+ * constructor) or from settings text (podbug_probe_attach, see config.h). Returns at once: 0, or
+ * -1 with err (the caller reports it). */
+int agent_start(const char *settings, char *err, size_t err_len);
 /* Queues one protocol message for the server; takes ownership of text (malloc'ed). Dropped
  * when not connected. Agent thread only. */
 void agent_send(char *text);

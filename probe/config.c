@@ -1,5 +1,6 @@
-/* Reads and validates the probe's environment variables into probe_config.
- * A bad value is reported once on stderr by the caller; the target then runs without the probe. */
+/* Reads and validates the probe's settings into probe_config: from the environment, or from the
+ * settings text an injector passes. A bad value is reported once by the caller; the target then
+ * runs without the probe. */
 #include "config.h"
 #include "server_url.h"
 
@@ -8,9 +9,43 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *env_or(const char *name, const char *fallback)
+/* Where the settings come from: the environment (text NULL), or a private copy of settings text
+ * whose lines "NAME=value" were cut into strings. */
+typedef struct setting_source {
+    char *text;
+    size_t len;
+} setting_source;
+
+static int source_open(setting_source *src, const char *settings, char *err, size_t err_len)
 {
-    const char *v = getenv(name);
+    *src = (setting_source){ 0 };
+    if (!settings)
+        return 0;
+    src->len = strlen(settings);
+    src->text = malloc(src->len + 1);
+    if (!src->text) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i <= src->len; i++)
+        src->text[i] = settings[i] == '\n' ? '\0' : settings[i];
+    return 0;
+}
+
+static const char *source_get(const setting_source *src, const char *name)
+{
+    if (!src->text)
+        return getenv(name);
+    size_t name_len = strlen(name);
+    for (const char *line = src->text; line < src->text + src->len; line += strlen(line) + 1)
+        if (strncmp(line, name, name_len) == 0 && line[name_len] == '=')
+            return line + name_len + 1;
+    return NULL;
+}
+
+static const char *setting_or(const setting_source *src, const char *name, const char *fallback)
+{
+    const char *v = source_get(src, name);
     return v && *v ? v : fallback;
 }
 
@@ -57,24 +92,35 @@ static int parse_labels(probe_config *cfg, const char *text, char *err, size_t e
     return 0;
 }
 
-int probe_config_load(probe_config *cfg, char *err, size_t err_len)
+static int load(probe_config *cfg, const setting_source *src, char *err, size_t err_len)
 {
-    memset(cfg, 0, sizeof *cfg);
     char hostname[256] = "unknown";
     gethostname(hostname, sizeof hostname - 1);
-    snprintf(cfg->server_url, sizeof cfg->server_url, "%s", env_or("PODBUG_SERVER", "ws://127.0.0.1:4700/probe"));
-    snprintf(cfg->pod, sizeof cfg->pod, "%s", env_or("PODBUG_POD", hostname));
-    snprintf(cfg->namespace_, sizeof cfg->namespace_, "%s", env_or("PODBUG_NAMESPACE", "default"));
-    snprintf(cfg->token, sizeof cfg->token, "%s", env_or("PODBUG_TOKEN", ""));
+    snprintf(cfg->server_url, sizeof cfg->server_url, "%s",
+             setting_or(src, "PODBUG_SERVER", "ws://127.0.0.1:4700/probe"));
+    snprintf(cfg->pod, sizeof cfg->pod, "%s", setting_or(src, "PODBUG_POD", hostname));
+    snprintf(cfg->namespace_, sizeof cfg->namespace_, "%s", setting_or(src, "PODBUG_NAMESPACE", "default"));
+    snprintf(cfg->token, sizeof cfg->token, "%s", setting_or(src, "PODBUG_TOKEN", ""));
     cfg->log_level = LOG_WARN;
-    const char *level = getenv("PODBUG_LOG");
+    const char *level = source_get(src, "PODBUG_LOG");
     if (level && *level && log_parse_level(level, &cfg->log_level) != 0) {
         snprintf(err, err_len, "PODBUG_LOG must be error, warn, info or debug, not '%s'", level);
         return -1;
     }
     if (parse_server_url(cfg, err, err_len) != 0)
         return -1;
-    return parse_labels(cfg, env_or("PODBUG_LABELS", ""), err, err_len);
+    return parse_labels(cfg, setting_or(src, "PODBUG_LABELS", ""), err, err_len);
+}
+
+int probe_config_load(probe_config *cfg, const char *settings, char *err, size_t err_len)
+{
+    memset(cfg, 0, sizeof *cfg);
+    setting_source src;
+    if (source_open(&src, settings, err, err_len) != 0)
+        return -1;
+    int rc = load(cfg, &src, err, err_len);
+    free(src.text);
+    return rc;
 }
 
 void probe_config_free(probe_config *cfg)

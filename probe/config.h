@@ -1,5 +1,6 @@
-/* The probe's configuration, read once from the environment: PODBUG_SERVER, PODBUG_POD,
- * PODBUG_NAMESPACE, PODBUG_LABELS, PODBUG_TOKEN, PODBUG_LOG (see DESIGN.md section 3). */
+/* The probe's configuration, read once from the environment or from settings text:
+ * PODBUG_SERVER, PODBUG_POD, PODBUG_NAMESPACE, PODBUG_LABELS, PODBUG_TOKEN, PODBUG_LOG
+ * (see DESIGN.md section 3). */
 #ifndef PODBUG_PROBE_CONFIG_H
 #define PODBUG_PROBE_CONFIG_H
 
@@ -20,8 +21,10 @@ typedef struct probe_config {
     log_level log_level;    /* PODBUG_LOG: error, warn (default), info, debug */
 } probe_config;
 
-/* Reads the environment. Returns 0, or -1 with err naming the bad variable. */
-int probe_config_load(probe_config *cfg, char *err, size_t err_len);
+/* Reads the settings from the environment (settings NULL) or from settings text, one
+ * "NAME=value" per line (what `podbug attach` passes to an injected probe); the same names,
+ * defaults and checks either way. Returns 0, or -1 with err naming the bad setting. */
+int probe_config_load(probe_config *cfg, const char *settings, char *err, size_t err_len);
 void probe_config_free(probe_config *cfg);
 
 #endif

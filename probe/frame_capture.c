@@ -12,10 +12,6 @@ static const int greg_of_dwarf[FRAME_REG_COUNT] = {
     REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15, REG_RIP,
 };
 
-/* Registers libunwind recovers correctly in callers' frames (callee-saved, sp, ip). */
-static const int unwound_regs[] = { DWREG_RBX, DWREG_RBP, DWREG_RSP, DWREG_R12, DWREG_R13,
-                                    DWREG_R14, DWREG_R15, DWREG_RIP };
-
 PODBUG_HANDLER_TEXT static void read_context(const ucontext_t *uc, frame_regs *top)
 {
     for (int r = 0; r < FRAME_REG_COUNT; r++)
@@ -24,19 +20,18 @@ PODBUG_HANDLER_TEXT static void read_context(const ucontext_t *uc, frame_regs *t
     top->cfa = 0;
 }
 
+PODBUG_HANDLER_TEXT static int get_unwound(void *cursor, int regno, uint64_t *value)
+{
+    unw_word_t v;
+    int rc = unw_get_reg(cursor, regno, &v);
+    *value = (uint64_t)v;
+    return rc;
+}
+
 /* The caller's registers at the cursor's current frame; false at the end of the stack. */
 PODBUG_HANDLER_TEXT static bool read_caller(unw_cursor_t *cursor, frame_regs *f)
 {
-    f->valid = 0;
-    f->cfa = 0;
-    for (size_t i = 0; i < sizeof unwound_regs / sizeof unwound_regs[0]; i++) {
-        unw_word_t v;
-        if (unw_get_reg(cursor, unwound_regs[i], &v) == 0) {
-            f->reg[unwound_regs[i]] = (uint64_t)v;
-            f->valid |= 1u << unwound_regs[i];
-        }
-    }
-    return frame_reg_known(f, DWREG_RIP) && f->reg[DWREG_RIP] != 0;
+    return frame_regs_unwound(f, get_unwound, cursor);
 }
 
 PODBUG_HANDLER_TEXT int frame_capture(ucontext_t *uc, frame_regs *frames, size_t max)

@@ -28,4 +28,11 @@ static inline bool frame_reg_known(const frame_regs *r, int regno)
 /* "rax", "rdx", ... "rip"; NULL for a number outside 0..16. */
 const char *frame_reg_name(int regno);
 
+/* Reads a register an unwinder recovered in the frame at cursor: 0, or nonzero when unknown. */
+typedef int (*frame_reg_getter)(void *cursor, int regno, uint64_t *value);
+/* A caller's frame from an unwinder (libunwind, local or remote): only rip, rsp and the
+ * callee-saved registers are taken, as its caller-saved ones are stale; cfa 0. False when the
+ * frame has no return address (the end of the stack). Async-signal-safe. */
+bool frame_regs_unwound(frame_regs *f, frame_reg_getter get, void *cursor);
+
 #endif

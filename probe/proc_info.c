@@ -3,6 +3,7 @@
 #include "proc_info.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,10 +36,9 @@ int64_t proc_start_time_ms(void)
     return btime * 1000 + (int64_t)(start_ticks * 1000 / (unsigned long long)(hz > 0 ? hz : 100));
 }
 
-void proc_thread_name(pid_t tid, char *buf, size_t len)
+/* The first line of the file at path, without its newline, into buf; "?" when unreadable. */
+static void read_first_line(const char *path, char *buf, size_t len)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)tid);
     FILE *f = fopen(path, "re");
     if (!f || !fgets(buf, (int)len, f)) {
         snprintf(buf, len, "?");
@@ -47,4 +47,49 @@ void proc_thread_name(pid_t tid, char *buf, size_t len)
     }
     if (f)
         fclose(f);
+}
+
+void proc_thread_name(pid_t tid, char *buf, size_t len)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)tid);
+    read_first_line(path, buf, len);
+}
+
+void proc_process_name(pid_t pid, char *buf, size_t len)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+    read_first_line(path, buf, len);
+}
+
+long proc_status_number(const char *path, const char *key)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    char line[256];
+    long value = -1;
+    size_t key_len = strlen(key);
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, key, key_len) == 0) {
+            value = strtol(line + key_len, NULL, 10);
+            break;
+        }
+    fclose(f);
+    return value;
+}
+
+char proc_task_state(pid_t pid, pid_t tid)
+{
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return '?';
+    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    const char *paren = strrchr(stat, ')');
+    return paren && paren[1] == ' ' ? paren[2] : '?';
 }

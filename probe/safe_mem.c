@@ -1,6 +1,7 @@
 /* Reads and writes of the own process's memory that can never fault: process_vm_readv/writev
- * on getpid(), all-or-nothing, async-signal-safe (no allocation, no locks, errno preserved);
- * and the per-thread memory image (a snapshot's copy) that reads can be served from instead.
+ * on getpid() (or on the process a tool set), all-or-nothing, async-signal-safe (no allocation,
+ * no locks, errno preserved); and the per-thread memory image (a snapshot's copy) that reads can
+ * be served from instead.
  *
  * Image semantics. With an image in use, a read whose bytes the image's regions hold (one
  * region, or several that continue one another) is a memcpy from the copy. Otherwise a
@@ -23,6 +24,8 @@
 /* Initial-exec TLS: no allocation and no lock on first access, so the handler may touch it. */
 static __thread __attribute__((tls_model("initial-exec"))) const mem_image *image_in_use;
 static __thread __attribute__((tls_model("initial-exec"))) bool image_missed;
+/* The process read and written; 0: the own one. */
+static pid_t other_process;
 
 /* One process_vm_readv/writev call: the bytes transferred (a transfer that runs into an unmapped
  * page stops short without an error; an error transfers none). */
@@ -33,8 +36,9 @@ PODBUG_HANDLER_TEXT static size_t transfer(uintptr_t addr, void *buf, size_t len
     int saved_errno = errno;
     struct iovec local = {.iov_base = buf, .iov_len = len};
     struct iovec remote = {.iov_base = (void *)addr, .iov_len = len};
-    ssize_t done = write ? process_vm_writev(getpid(), &local, 1, &remote, 1, 0)
-                         : process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+    pid_t pid = other_process ? other_process : getpid();
+    ssize_t done = write ? process_vm_writev(pid, &local, 1, &remote, 1, 0)
+                         : process_vm_readv(pid, &local, 1, &remote, 1, 0);
     errno = saved_errno;
     return done > 0 ? (size_t)done : 0;
 }
@@ -127,6 +131,11 @@ PODBUG_HANDLER_TEXT int safe_mem_write(uintptr_t addr, const void *buf, size_t l
     if (image_in_use)
         return -1;
     return transfer_all(addr, (void *)buf, len, true) ? 0 : -1;
+}
+
+void safe_mem_set_process(pid_t pid)
+{
+    other_process = pid;
 }
 
 PODBUG_HANDLER_TEXT void safe_mem_use_image(const mem_image *image)

@@ -1,11 +1,13 @@
 /* Reading and writing the own process's memory without ever faulting: a bad pointer is an
- * error return, never a SIGSEGV. process_vm_readv/writev on the own pid; signal-handler safe. */
+ * error return, never a SIGSEGV. process_vm_readv/writev on the own pid; signal-handler safe.
+ * A tool outside the target (podbug stacks) points the same reads at another process. */
 #ifndef PODBUG_SAFE_MEM_H
 #define PODBUG_SAFE_MEM_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Copies len bytes at addr into buf. Returns 0, or -1 when any byte cannot be read
  * (unmapped, no access, kernel address, or a read that runs into an unmapped page). */
@@ -14,6 +16,11 @@ int safe_mem_read(uintptr_t addr, void *buf, size_t len);
 size_t safe_mem_read_upto(uintptr_t addr, void *buf, size_t max);
 /* Writes len bytes at addr (data, not text). Returns 0, or -1 when not all were written. */
 int safe_mem_write(uintptr_t addr, const void *buf, size_t len);
+
+/* Makes every read and write of this process go to process pid instead (0: the own process
+ * again). For tools that inspect another process (reading it needs ptrace permission); never
+ * called in the probe. Not thread-safe: call it before any read. */
+void safe_mem_set_process(pid_t pid);
 
 /* A copy of parts of the process's memory (a snapshot) that reads can be served from. */
 typedef struct mem_region {

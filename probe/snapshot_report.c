@@ -182,7 +182,7 @@ static void add_frame(formatter *f, sym_index *symbols, const snapshot_raw *s,
 {
     char pc[24];
     value_frame vf;
-    thread_frames_value_frame_at(symbols, frame, s->tid, false, &vf);
+    thread_frames_value_frame_at(symbols, frame, s->tid, NULL, &vf);
     cJSON *item = add(f, frames, NULL, cJSON_CreateObject());
     snprintf(pc, sizeof pc, "0x%" PRIxPTR, frame->pc);
     add(f, item, "pc", cJSON_CreateString(pc));

@@ -1,5 +1,6 @@
-/* Symbol index of the running process: the loaded modules (dl_iterate_phdr), each read lazily
- * (DWARF through dwarf_lines, ELF symbols through elf_module), and the queries on top of them. */
+/* Symbol index of a process: the loaded modules a scan lists (dl_iterate_phdr for the own
+ * process), each read lazily (DWARF through dwarf_lines, ELF symbols through elf_module), and the
+ * queries on top of them. */
 #include "symbols.h"
 
 #include "dwarf_lines.h"
@@ -23,14 +24,10 @@ typedef struct string_pool {
     size_t capacity, count;
 } string_pool;
 
-typedef struct segment {
-    uintptr_t start, end; /* runtime [start, end) of a PT_LOAD segment */
-} segment;
-
 typedef struct module {
     const char *path; /* interned */
     uintptr_t bias;   /* runtime address minus link-time address */
-    segment *segments;
+    sym_segment *segments;
     size_t segment_count;
     uint64_t link_low, link_high; /* link-time span of the PT_LOAD segments */
     bool dwarf_read, elf_read, seen;
@@ -44,8 +41,11 @@ struct sym_index {
     string_pool strings;
     module *modules;
     size_t module_count;
-    const char *main_path; /* interned; "" when /proc/self/exe cannot be read */
+    const char *main_path; /* interned; "" when the executable is not indexed */
     char build_id[BUILD_ID_HEX_MAX];
+    sym_module_scan scan;  /* lists the modules of process pid */
+    pid_t pid;
+    int added;             /* modules added by the scan under way */
 };
 
 /* ---- string pool ---- */
@@ -169,113 +169,59 @@ static function_info function_at(sym_index *idx, module *m, uint64_t address)
     return (function_info){ 0 };
 }
 
-/* ---- discovering modules ---- */
+/* ---- filling the index: scans add modules ---- */
 
-typedef struct scan {
-    sym_index *idx;
-    size_t position; /* of the module dl_iterate_phdr reports now; 0 is the executable */
-    int added;
-    bool out_of_memory;
-} scan;
-
-/* Interned path of the executable, "" when unknown; NULL only when out of memory. */
-static const char *executable_path(sym_index *idx)
+bool sym_index_keep_module(sym_index *idx, const char *path, uintptr_t bias)
 {
-    char path[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-    if (n <= 0) {
-        log_warn("symbols: cannot read /proc/self/exe (%s); the executable is not indexed",
-                 strerror(errno));
-        n = 0;
+    for (size_t i = 0; i < idx->module_count; i++) {
+        module *m = &idx->modules[i];
+        if (m->bias == bias && strcmp(m->path, path) == 0) {
+            m->seen = true;
+            return true;
+        }
     }
-    path[n] = '\0';
-    return pool_intern(&idx->strings, path);
+    return false;
 }
 
-static void read_build_id(char build_id[BUILD_ID_HEX_MAX], const struct dl_phdr_info *info)
+static bool describe_segments(module *m, const sym_module_spec *spec)
 {
-    for (int i = 0; i < info->dlpi_phnum && !build_id[0]; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type == PT_NOTE)
-            elf_notes_build_id((const void *)(info->dlpi_addr + ph->p_vaddr), ph->p_memsz,
-                               ph->p_align, build_id, BUILD_ID_HEX_MAX);
-    }
-}
-
-static bool describe_segments(module *m, const struct dl_phdr_info *info)
-{
-    m->segments = calloc(info->dlpi_phnum, sizeof *m->segments);
+    m->segments = calloc(spec->segment_count ? spec->segment_count : 1, sizeof *m->segments);
     if (!m->segments)
         return false;
+    m->segment_count = spec->segment_count;
     m->link_low = UINT64_MAX;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD)
-            continue;
-        uintptr_t start = info->dlpi_addr + ph->p_vaddr;
-        m->segments[m->segment_count++] = (segment){ start, start + ph->p_memsz };
-        if (ph->p_vaddr < m->link_low)
-            m->link_low = ph->p_vaddr;
-        if (ph->p_vaddr + ph->p_memsz > m->link_high)
-            m->link_high = ph->p_vaddr + ph->p_memsz;
+    for (size_t i = 0; i < spec->segment_count; i++) {
+        sym_segment s = spec->segments[i];
+        m->segments[i] = s;
+        if (s.start - m->bias < m->link_low)
+            m->link_low = s.start - m->bias;
+        if (s.end - m->bias > m->link_high)
+            m->link_high = s.end - m->bias;
     }
     return true;
 }
 
-static void add_module(scan *s, const char *path, const struct dl_phdr_info *info)
+bool sym_index_add_module(sym_index *idx, const sym_module_spec *spec)
 {
-    sym_index *idx = s->idx;
-    module *grown = realloc(idx->modules, (idx->module_count + 1) * sizeof *grown);
-    if (!grown) {
-        s->out_of_memory = true;
-        return;
-    }
+    if (sym_index_keep_module(idx, spec->path, spec->bias))
+        return true;
+    const char *path = pool_intern(&idx->strings, spec->path);
+    module *grown = path ? realloc(idx->modules, (idx->module_count + 1) * sizeof *grown) : NULL;
+    if (!grown)
+        return false;
     idx->modules = grown;
     module *m = &idx->modules[idx->module_count];
-    *m = (module){ .path = path, .bias = info->dlpi_addr, .seen = true };
-    read_build_id(m->build_id, info);
-    if (!describe_segments(m, info)) {
-        s->out_of_memory = true;
-        return;
+    *m = (module){ .path = path, .bias = spec->bias, .seen = true };
+    snprintf(m->build_id, sizeof m->build_id, "%s", spec->build_id);
+    if (!describe_segments(m, spec))
+        return false;
+    if (spec->is_main) {
+        idx->main_path = path;
+        snprintf(idx->build_id, sizeof idx->build_id, "%s", spec->build_id);
     }
     idx->module_count++;
-    s->added++;
-}
-
-static int visit_module(struct dl_phdr_info *info, size_t size, void *data)
-{
-    (void)size;
-    scan *s = data;
-    sym_index *idx = s->idx;
-    bool is_executable = s->position++ == 0;
-    const char *path = NULL;
-    if (is_executable) {
-        read_build_id(idx->build_id, info);
-        path = idx->main_path[0] ? idx->main_path : NULL;
-    } else if (info->dlpi_name[0]) {
-        for (size_t i = 0; i < idx->module_count; i++) {
-            module *m = &idx->modules[i];
-            if (m->bias == info->dlpi_addr && strcmp(m->path, info->dlpi_name) == 0) {
-                m->seen = true; /* known already: no file system look-up on every refresh */
-                return 0;
-            }
-        }
-        if (access(info->dlpi_name, R_OK) == 0) {
-            path = pool_intern(&idx->strings, info->dlpi_name);
-            s->out_of_memory |= !path;
-        }
-    }
-    if (!path)
-        return 0; /* the vdso and anything else without a file */
-    for (size_t i = 0; i < idx->module_count; i++) {
-        module *m = &idx->modules[i];
-        if (m->path == path && m->bias == info->dlpi_addr) {
-            m->seen = true;
-            return 0;
-        }
-    }
-    add_module(s, path, info);
-    return s->out_of_memory;
+    idx->added++;
+    return true;
 }
 
 /* Drops modules that were unloaded (dlclose) since the last scan. */
@@ -292,28 +238,27 @@ static void forget_unseen_modules(sym_index *idx)
     idx->module_count = kept;
 }
 
-static int scan_modules(sym_index *idx, bool *out_of_memory)
+/* Runs the index's scan; returns how many modules it added, or -1 with err. */
+static int scan_modules(sym_index *idx, char *err, size_t err_len)
 {
-    scan s = { .idx = idx };
     for (size_t i = 0; i < idx->module_count; i++)
         idx->modules[i].seen = false;
-    dl_iterate_phdr(visit_module, &s);
-    if (!s.out_of_memory)
-        forget_unseen_modules(idx);
-    *out_of_memory = s.out_of_memory;
-    return s.added;
+    idx->added = 0;
+    if (idx->scan(idx, idx->pid, err, err_len) != 0)
+        return -1;
+    forget_unseen_modules(idx);
+    return idx->added;
 }
 
-sym_index *sym_index_create(void)
+sym_index *sym_index_create_scanned(sym_module_scan scan, pid_t pid, char *err, size_t err_len)
 {
     sym_index *idx = calloc(1, sizeof *idx);
-    if (!idx)
+    if (!idx) {
+        snprintf(err, err_len, "out of memory");
         return NULL;
-    idx->main_path = executable_path(idx);
-    bool out_of_memory = !idx->main_path;
-    if (!out_of_memory)
-        scan_modules(idx, &out_of_memory);
-    if (out_of_memory) {
+    }
+    *idx = (sym_index){ .main_path = "", .scan = scan, .pid = pid };
+    if (scan_modules(idx, err, err_len) < 0) {
         sym_index_destroy(idx);
         return NULL;
     }
@@ -333,11 +278,100 @@ void sym_index_destroy(sym_index *idx)
 
 int sym_index_refresh(sym_index *idx)
 {
-    bool out_of_memory = false;
-    int added = scan_modules(idx, &out_of_memory);
-    if (out_of_memory)
-        log_warn("symbols: out of memory while indexing loaded modules");
-    return added;
+    char err[256];
+    int added = scan_modules(idx, err, sizeof err);
+    if (added < 0)
+        log_warn("symbols: indexing the loaded modules failed: %s", err);
+    return added < 0 ? 0 : added;
+}
+
+/* ---- the own process's modules: dl_iterate_phdr ---- */
+
+/* Path of the executable, "" when /proc/self/exe cannot be read. */
+static void executable_path(char path[PATH_MAX])
+{
+    ssize_t n = readlink("/proc/self/exe", path, PATH_MAX - 1);
+    if (n <= 0) {
+        log_warn("symbols: cannot read /proc/self/exe (%s); the executable is not indexed",
+                 strerror(errno));
+        n = 0;
+    }
+    path[n] = '\0';
+}
+
+static void read_build_id(char build_id[BUILD_ID_HEX_MAX], const struct dl_phdr_info *info)
+{
+    build_id[0] = '\0';
+    for (int i = 0; i < info->dlpi_phnum && !build_id[0]; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_NOTE)
+            elf_notes_build_id((const void *)(info->dlpi_addr + ph->p_vaddr), ph->p_memsz,
+                               ph->p_align, build_id, BUILD_ID_HEX_MAX);
+    }
+}
+
+typedef struct own_scan {
+    sym_index *idx;
+    size_t position; /* of the module dl_iterate_phdr reports now; 0 is the executable */
+    bool out_of_memory;
+} own_scan;
+
+static int visit_module(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    own_scan *s = data;
+    sym_index *idx = s->idx;
+    bool is_executable = s->position++ == 0;
+    char path[PATH_MAX];
+    if (is_executable) {
+        if (idx->main_path[0])
+            snprintf(path, sizeof path, "%s", idx->main_path);
+        else
+            executable_path(path);
+    } else {
+        /* Known already: no file system look-up on every refresh. The vdso and anything else
+         * without a readable file is left out. */
+        if (!info->dlpi_name[0] || sym_index_keep_module(idx, info->dlpi_name, info->dlpi_addr) ||
+            access(info->dlpi_name, R_OK) != 0)
+            return 0;
+        snprintf(path, sizeof path, "%s", info->dlpi_name);
+    }
+    if (!path[0])
+        return 0;
+    sym_segment segments[info->dlpi_phnum ? info->dlpi_phnum : 1];
+    size_t segment_count = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_LOAD) {
+            uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+            segments[segment_count++] = (sym_segment){ start, start + ph->p_memsz };
+        }
+    }
+    char build_id[BUILD_ID_HEX_MAX];
+    read_build_id(build_id, info);
+    sym_module_spec spec = { .path = path, .is_main = is_executable, .bias = info->dlpi_addr,
+                             .segments = segments, .segment_count = segment_count,
+                             .build_id = build_id };
+    s->out_of_memory = !sym_index_add_module(idx, &spec);
+    return s->out_of_memory;
+}
+
+static int scan_own_process(sym_index *idx, pid_t pid, char *err, size_t err_len)
+{
+    (void)pid;
+    own_scan s = { .idx = idx };
+    dl_iterate_phdr(visit_module, &s);
+    if (s.out_of_memory) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+sym_index *sym_index_create(void)
+{
+    char err[64];
+    return sym_index_create_scanned(scan_own_process, getpid(), err, sizeof err);
 }
 
 /* ---- source line -> addresses ---- */

@@ -1,20 +1,52 @@
-/* Symbol index of the running process: every loaded module (ELF symbols, DWARF line tables and
- * function ranges), by runtime address. Agent thread only: libdwarf allocates and is not thread-safe. */
+/* Symbol index of a process: every loaded module (ELF symbols, DWARF line tables and function
+ * ranges), by runtime address. The own process's modules come from dl_iterate_phdr; another
+ * process's from a scan of its memory map (probe/ptrace/process_symbols.h). Agent thread only:
+ * libdwarf allocates and is not thread-safe. */
 #ifndef PODBUG_SYMBOLS_H
 #define PODBUG_SYMBOLS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef struct sym_index sym_index;
 
-/* Creates an index of the modules loaded now (dl_iterate_phdr). Cheap: DWARF of a module is
- * read the first time a query needs it. Returns NULL only when out of memory. */
+/* Creates an index of the modules loaded now in the own process (dl_iterate_phdr). Cheap: DWARF
+ * of a module is read the first time a query needs it. Returns NULL only when out of memory. */
 sym_index *sym_index_create(void);
 void sym_index_destroy(sym_index *idx);
-/* Adds modules loaded since the last call (dlopen); returns how many were added. */
+/* Adds modules loaded since the last call (dlopen) and forgets unloaded ones; returns how many
+ * were added. */
 int sym_index_refresh(sym_index *idx);
+
+/* ---- filling an index from another source: a scan lists the modules loaded now ---- */
+
+typedef struct sym_segment {
+    uintptr_t start, end;    /* runtime [start, end) of a loaded (PT_LOAD) segment */
+} sym_segment;
+
+typedef struct sym_module_spec {
+    const char *path;        /* the file the module's symbols are read from */
+    bool is_main;            /* the executable */
+    uintptr_t bias;          /* runtime address minus link-time address */
+    const sym_segment *segments;
+    size_t segment_count;
+    const char *build_id;    /* hex GNU build-id, "" when none */
+} sym_module_spec;
+
+/* Lists the modules loaded now in process pid, each through sym_index_add_module. Returns 0, or
+ * -1 with err (the list cannot be read, or out of memory). */
+typedef int (*sym_module_scan)(sym_index *idx, pid_t pid, char *err, size_t err_len);
+
+/* An index of process pid whose modules scan lists, now and again on every sym_index_refresh
+ * (modules it no longer lists are forgotten). NULL with err when the first scan fails. */
+sym_index *sym_index_create_scanned(sym_module_scan scan, pid_t pid, char *err, size_t err_len);
+/* For scans: records a module (its strings and segments are copied). False when out of memory. */
+bool sym_index_add_module(sym_index *idx, const sym_module_spec *spec);
+/* For scans: true when the index knows a module of this path and runtime bias, which then stays;
+ * a scan need not describe such a module again. */
+bool sym_index_keep_module(sym_index *idx, const char *path, uintptr_t bias);
 
 typedef struct sym_location {
     uintptr_t address;       /* runtime address of the first instruction of the line */

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "safe_mem.h"
-#include "stopper.h"
 #include "value_support.h"
 
 #define TYPE_TEXT_LEN 128
@@ -658,7 +657,7 @@ static int write_raw(const value_frame *f, const value *target, uint64_t offset,
                           frame_reg_name(target->regno));
     memcpy(word, target->bytes, sizeof word);
     memcpy(word + offset, buf, len);
-    if (stopper_set_register(f->tid, target->regno, load_le(word, 8)) != 0)
+    if (f->set_register(f->tid, target->regno, load_le(word, 8)) != 0)
         return value_fail(err, err_len, "cannot set register %s of thread %d",
                           frame_reg_name(target->regno), (int)f->tid);
     return 0;
@@ -694,7 +693,7 @@ int value_assign(const value_frame *f, const value *target, const value *source,
                           dtype_describe(target->type, type, sizeof type));
     if (target->where == VALUE_BYTES)
         return value_fail(err, err_len, "cannot set a computed value");
-    if (target->where == VALUE_REGISTER && !f->writable_registers)
+    if (target->where == VALUE_REGISTER && !f->set_register)
         return value_fail(err, err_len, "cannot set a register of a caller's frame");
     value converted;
     if (type_is_float(target->type) || type_is_float(source->type)) {

@@ -32,6 +32,9 @@ typedef struct value {
     const char *reason;        /* VALUE_UNAVAILABLE: static text, may be NULL */
 } value;
 
+/* Sets register regno of thread tid's top frame (a thread held stopped). Returns 0 or -1. */
+typedef int (*value_register_setter)(pid_t tid, int regno, uint64_t value);
+
 /* Where a frame's variables are evaluated: its registers and its debug scope. */
 typedef struct value_frame {
     sym_index *symbols;
@@ -40,8 +43,9 @@ typedef struct value_frame {
     const frame_regs *regs;
     const dscope_chain *chain; /* may be NULL: then only globals found by name resolve */
     size_t scope_level;        /* which scope of the chain (inlined level) names resolve in */
-    bool writable_registers;   /* frame 0 of a stopped thread: register writes go to it through
-                                * stopper_set_register(tid, ...) */
+    value_register_setter set_register; /* frame 0 of a stopped thread: how register writes
+                                * reach it (stopper_set_register in the probe); NULL: the frame's
+                                * registers cannot be set */
     pid_t tid;
 } value_frame;
 

@@ -9,6 +9,7 @@
 #include "conn.h"
 #include "dap_session.h"
 #include "http_api.h"
+#include "inject_attach.h"
 #include "log.h"
 #include "probe_link.h"
 #include "probe_msg.h"
@@ -39,6 +40,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
     probe_link_tick(net_now_ms());
     dap_sessions_tick(net_now_ms());
     reload_runs_tick(net_now_ms());
+    inject_attach_tick(net_now_ms());
     lws_sul_schedule(context, 0, &tick_timer, on_tick, TICK_US);
 }
 
@@ -267,6 +269,7 @@ int net_start(const server_options *opts)
     }
     log_info("listening on %s:%d (probes: ws://%s:%d/probe, DAP: ws://%s:%d/dap, /healthz, /api/pods)",
              opts->listen_addr, opts->port, opts->listen_addr, opts->port, opts->listen_addr, opts->port);
+    inject_attach_configure(opts->listen_addr, opts->port);
 
     if (opts->dap_port) {
         memset(&info, 0, sizeof info);

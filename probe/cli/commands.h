@@ -5,6 +5,9 @@
 
 #include "server_url.h"
 
+/* `podbug attach --pid N ...`: loads the probe into a running process (ptrace injection). */
+int cli_attach(const server_url *server, int argc, char **argv);
+
 /* `podbug pods [--json]`: the registered processes of the fleet. */
 int cli_pods(const server_url *server, int argc, char **argv);
 
@@ -17,5 +20,8 @@ int cli_log(const server_url *server, int argc, char **argv);
 /* `podbug reload --lib PATH ...`: hot reload of a library in every selected process; --watch
  * PATH after every rebuild; --rollback. */
 int cli_reload(const server_url *server, int argc, char **argv);
+
+/* `podbug stacks --pid N [--json]`: every thread's stack of a process, read with ptrace. */
+int cli_stacks(const server_url *server, int argc, char **argv);
 
 #endif

@@ -11,6 +11,9 @@ static const char usage[] =
     "  --server URL   the podbug server, before or after the command (default ws://127.0.0.1:4700)\n"
     "\n"
     "commands:\n"
+    "  attach --pid N [--pod NAME] [--namespace NS] [--labels k=v,...] [--json]\n"
+    "                 load the probe into a running process without a restart (ptrace);\n"
+    "                 it then registers with the server\n"
     "  pods [--json]  list the processes registered with the server: pod, namespace, pid,\n"
     "                 state (running or stopped), executable and labels\n"
     "  snap FILE:LINE [--if COND] [--selector k=v,...] [--count N] [--json] [--dap-port N]\n"
@@ -25,6 +28,9 @@ static const char usage[] =
     "                 reload PATH each time it is rebuilt, until Ctrl-C\n"
     "  reload --rollback [--lib PATH | --name NAME] [--selector k=v,...]\n"
     "                 back to the code that ran before the last reload\n"
+    "  stacks --pid N [--json]\n"
+    "                 every thread's stack of process N with arguments, read with ptrace\n"
+    "                 (nothing is loaded into it; it is stopped for a moment)\n"
     "\n"
     "podbug COMMAND --help tells more about one command.\n";
 
@@ -32,10 +38,12 @@ static const struct {
     const char *name;
     int (*run)(const server_url *server, int argc, char **argv);
 } commands[] = {
+    { "attach", cli_attach },
     { "pods", cli_pods },
     { "snap", cli_snap },
     { "log", cli_log },
     { "reload", cli_reload },
+    { "stacks", cli_stacks },
 };
 
 /* Takes --server URL / --server=URL out of argv wherever it stands (before or after the command,

@@ -40,6 +40,15 @@ void ptrace_thread_release(ptrace_thread *t);
  * the process does not exist. */
 int ptrace_process_threads(pid_t pid, pid_t *tids, size_t max, char *err, size_t err_len);
 
+/* Waits at most timeout_ms for the next stop of a seized thread that runs (waitpid __WALL, status
+ * as waitpid gives it): 0 (t->stopped is then true), 1 on timeout, -1 with err when the thread
+ * exited (t is then no longer seized). */
+int ptrace_thread_wait(ptrace_thread *t, int timeout_ms, int *status, char *err, size_t err_len);
+
+/* Stops a seized thread that runs (after a PTRACE_CONT): PTRACE_INTERRUPT, then waits at most
+ * timeout_ms for that stop, passing on to the thread any signal delivered meanwhile. 0 or -1. */
+int ptrace_thread_interrupt(ptrace_thread *t, int timeout_ms, char *err, size_t err_len);
+
 /* Monotonic clock in microseconds, for reporting how long a target was stopped. */
 int64_t ptrace_now_us(void);
 

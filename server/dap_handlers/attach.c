@@ -1,9 +1,11 @@
 /* DAP "attach": selects the processes this session debugs (selector, pid), records sourceMap,
- * stopAll, budgets and canary, then sends "initialized" so that the IDE sends its breakpoints. */
+ * stopAll, budgets and canary, then sends "initialized" so that the IDE sends its breakpoints.
+ * With "inject": true and a pid that has no probe yet, inject_attach loads one first. */
 #include "handlers.h"
 
 #include <stdio.h>
 #include "../fleet.h"
+#include "../inject_attach.h"
 #include "log.h"
 
 void dap_handle_attach(dap_session *s, const dap_request_ref *ref, const cJSON *args)
@@ -12,6 +14,8 @@ void dap_handle_attach(dap_session *s, const dap_request_ref *ref, const cJSON *
         dap_respond_error(ref, "this session is already attached");
         return;
     }
+    if (inject_attach_take(s, ref, args))
+        return;
     char err[400];
     selector sel;
     source_map map;

@@ -122,7 +122,7 @@ static uint64_t stack_address(sym_index *idx, int frame, const char *name)
     int n = thread_frames_expand(idx, snap.frames, snap.n_frames, &frames);
     cr_assert_gt(n, frame);
     value_frame vf;
-    thread_frames_value_frame_at(idx, &frames[frame], snap.tid, false, &vf);
+    thread_frames_value_frame_at(idx, &frames[frame], snap.tid, NULL, &vf);
     cr_assert_not_null(vf.chain, "frame %d has no debug information", frame);
     const dscope *scope = &vf.chain->scopes[vf.scope_level];
     const dvar *all[2] = { scope->params, scope->locals };

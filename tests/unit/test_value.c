@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "stopper.h"
 #include "value_fixture.h"
 
 #define ERR_LEN 256
@@ -665,7 +666,7 @@ Test(value, assignments_that_fail)
     value in_register = LOCAL("n", &int_t, DW_OP_reg3);
     cr_assert_eq(assign_int(in_register, 1), -1);
     cr_assert_str_eq(err, "cannot set a register of a caller's frame");
-    frame.writable_registers = true;
+    frame.set_register = stopper_set_register;
     cr_assert_eq(assign_int(in_register, 1), -1, "thread 4242 is not parked");
     cr_assert_str_eq(err, "cannot set register rbx of thread 4242");
 
