@@ -67,7 +67,7 @@ RELOAD_TARGETS  := $(foreach o,O0 O2,$(foreach v,$(RELOAD_VERSIONS),$(RELOAD_OUT
 
 BINARIES := $(SERVER_BIN) $(PROBE_LIB) $(if $(CLI_SRC),$(CLI_BIN))
 
-.PHONY: all deps test unit integration demo bench asan fuzz clean
+.PHONY: all deps test unit integration integration-stdio demo bench asan fuzz clean vsix
 all: $(BINARIES) $(TARGETS) $(RELOAD_TARGETS)
 
 deps:
@@ -128,8 +128,16 @@ $(BUILD)/bench/%: bench/%.c $(COMMON_OBJ) $(PROBE_OBJ)
 unit: $(UNIT_BINS) $(TARGETS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; PODBUG_BUILD=$(BUILD) $$t; done
 
-integration: all
+integration: all vsix
 	@cd tests/integration && PODBUG_BUILD=../../$(BUILD) node --test --test-concurrency=1 --test-timeout=120000
+	@$(MAKE) --no-print-directory integration-stdio
+
+# The same DAP sessions again through `podbug dap` (stdio to WebSocket), as IDEs that spawn an
+# adapter run them; dap_stdio.test.mjs, in the pass above, covers what is particular to it.
+STDIO_TESTS := foundation variables conditions stepping snapshots bad_input
+integration-stdio: all
+	@cd tests/integration && PODBUG_DAP_TRANSPORT=stdio PODBUG_BUILD=../../$(BUILD) \
+	  node --test --test-concurrency=1 --test-timeout=120000 $(STDIO_TESTS:%=%.test.mjs)
 
 test: deps
 	@$(MAKE) --no-print-directory all
@@ -143,6 +151,21 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@bench/run.sh $(BUILD)
+
+# The VS Code extension (ide-plugin-spec/vscode) as $(BUILD)/podbug.vsix: its debugger attributes
+# regenerated from the schemas, then packaged by vsce from the folder's own node_modules (npm ci).
+VSCODE_DIR := ide-plugin-spec/vscode
+VSIX       := $(BUILD)/podbug.vsix
+VSIX_SRC   := $(wildcard $(VSCODE_DIR)/*.js $(VSCODE_DIR)/*.md $(VSCODE_DIR)/scripts/*.mjs ide-plugin-spec/*.schema.json) \
+              $(VSCODE_DIR)/package.json $(VSCODE_DIR)/.vscodeignore
+vsix: $(VSIX)
+$(VSIX): $(VSIX_SRC) $(VSCODE_DIR)/node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	@cd $(VSCODE_DIR) && node scripts/sync-schemas.mjs && \
+	  node_modules/.bin/vsce package --no-dependencies --skip-license --allow-missing-repository -o $(abspath $@) >/dev/null
+	@echo "packaged $@"
+$(VSCODE_DIR)/node_modules/.package-lock.json: $(VSCODE_DIR)/package-lock.json
+	cd $(VSCODE_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
 ASAN_MAKE = $(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
             SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"

@@ -69,3 +69,17 @@ void out_queue_pop(out_queue *q)
     q->bytes -= m->len;
     free(m);
 }
+
+int out_queue_write_next(out_queue *q, struct lws *wsi, int mode)
+{
+    unsigned char *payload;
+    size_t len;
+    if (!out_queue_peek(q, &payload, &len))
+        return 0;
+    if (lws_write(wsi, payload, len, (enum lws_write_protocol)mode) < (int)len)
+        return -1;
+    out_queue_pop(q);
+    if (!out_queue_empty(q))
+        lws_callback_on_writable(wsi);
+    return 0;
+}

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct lws;
 typedef struct out_msg out_msg;
 
 typedef struct out_queue {
@@ -24,5 +25,9 @@ bool out_queue_empty(const out_queue *q);
  * (what lws_write needs). Returns false when empty. */
 bool out_queue_peek(out_queue *q, unsigned char **payload, size_t *len);
 void out_queue_pop(out_queue *q);
+/* For a writeable callback: writes the oldest message with lws_write(mode, an enum
+ * lws_write_protocol), drops it, and asks for the next writeable callback while messages remain.
+ * Returns 0 (also when empty), or -1 when the write failed (the connection must close). */
+int out_queue_write_next(out_queue *q, struct lws *wsi, int mode);
 
 #endif

@@ -9,6 +9,10 @@
 int server_url_parse(const char *url, const char *what, server_url *out, char *err, size_t err_len)
 {
     memset(out, 0, sizeof *out);
+    if (strncmp(url, "wss://", 6) == 0) {
+        snprintf(err, err_len, "%s '%s': wss:// (TLS) is not supported yet; use ws://", what, url);
+        return -1;
+    }
     if (strncmp(url, "ws://", 5) != 0) {
         snprintf(err, err_len, "%s must look like ws://HOST:PORT, not '%s'", what, url);
         return -1;

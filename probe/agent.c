@@ -1,12 +1,15 @@
 /* The agent thread (see agent.h): libwebsockets client to the server with reconnect, backoff and
- * jitter, heartbeats, and a pipe through which breakpoint hits wake the loop from signal handlers. */
+ * jitter, heartbeats, a pipe through which breakpoint hits wake the loop from signal handlers, and
+ * the hold of a launched program's start until the server releases it. */
 #include "agent.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libwebsockets.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +25,7 @@
 #include "server_requests.h"
 #include "stopper.h"
 #include "symbols.h"
+#include "ws_client.h"
 
 #define NOTIFY_PROTOCOL "podbug-notify"
 #define BACKOFF_FIRST_MS 100
@@ -45,6 +49,8 @@ static int64_t last_server_message_ms;
 #define MAX_AFTER_FLUSH 8
 static void (*after_flush[MAX_AFTER_FLUSH])(void);
 static size_t n_after_flush;
+static atomic_bool start_held;        /* PODBUG_HOLD: the constructor waits for release_sem */
+static sem_t release_sem;
 
 static int64_t now_ms(void)
 {
@@ -84,6 +90,42 @@ void agent_after_flush(void (*fn)(void))
     after_flush[n_after_flush++] = fn;
 }
 
+void agent_hold_begin(void)
+{
+    sem_init(&release_sem, 0, 0);
+    atomic_store(&start_held, true);
+}
+
+void agent_hold_wait(int timeout_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    int rc;
+    while ((rc = sem_clockwait(&release_sem, CLOCK_MONOTONIC, &until)) != 0 && errno == EINTR)
+        ;
+    if (rc != 0 && atomic_exchange(&start_held, false))
+        log_warn("the server did not release the program within %d s; it starts now", timeout_ms / 1000);
+}
+
+bool agent_is_held(void)
+{
+    return atomic_load(&start_held);
+}
+
+void agent_release(void)
+{
+    if (atomic_exchange(&start_held, false)) {
+        log_info("released by the server: the program starts");
+        sem_post(&release_sem);
+    }
+}
+
 static void connect_to_server(lws_sorted_usec_list_t *sul);
 
 static void schedule_reconnect(void)
@@ -117,17 +159,7 @@ static void connection_lost(const char *why)
 static void connect_to_server(lws_sorted_usec_list_t *sul)
 {
     reconnect_scheduled = false;
-    struct lws_client_connect_info info;
-    memset(&info, 0, sizeof info);
-    info.context = context;
-    info.address = config.host;
-    info.port = config.port;
-    info.path = config.path;
-    info.host = config.host;
-    info.origin = config.host;
-    info.protocol = PROBE_WS_SUBPROTOCOL;
-    info.pwsi = &server_wsi;
-    if (!lws_client_connect_via_info(&info))
+    if (!ws_client_connect(context, config.host, config.port, config.path, PROBE_WS_SUBPROTOCOL, &server_wsi))
         connection_lost("connect failed");
 }
 
@@ -175,16 +207,9 @@ static void receive(const void *in, size_t len, bool is_final)
 
 static int write_next(struct lws *wsi)
 {
-    unsigned char *payload;
-    size_t len;
-    if (!out_queue_peek(&outgoing, &payload, &len))
-        return 0;
-    if (lws_write(wsi, payload, len, LWS_WRITE_TEXT) < (int)len)
+    if (out_queue_write_next(&outgoing, wsi, LWS_WRITE_TEXT) != 0)
         return -1;
-    out_queue_pop(&outgoing);
-    if (!out_queue_empty(&outgoing))
-        lws_callback_on_writable(wsi);
-    else
+    if (out_queue_empty(&outgoing))
         run_after_flush();
     return 0;
 }

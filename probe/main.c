@@ -1,5 +1,6 @@
 /* The probe library's entry points: the constructor (LD_PRELOAD) starts the agent thread and returns
- * at once; podbug_probe_attach starts it with an injector's settings (`podbug attach`). */
+ * at once (or, in a program the server launched, once the server releases it); podbug_probe_attach
+ * starts it with an injector's settings (`podbug attach`). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -10,6 +11,9 @@
 #include "log.h"
 #include "proc_info.h"
 #include "stopper.h"
+
+/* How long a launched program waits for the server's release before it starts anyway. */
+#define HOLD_TIMEOUT_MS 30000
 
 static atomic_bool started;
 static char attach_error[256];
@@ -46,13 +50,27 @@ static bool injected_by_podbug(void)
     return strncmp(name, "podbug", 6) == 0;
 }
 
+/* PODBUG_HOLD=1: the server launched this program and releases it once the session's breakpoints
+ * are armed. Removed from the environment, so that the program's children start at once. */
+static bool start_held_by_server(void)
+{
+    const char *hold = getenv("PODBUG_HOLD");
+    bool held = hold && *hold && *hold != '0';
+    unsetenv("PODBUG_HOLD");
+    return held;
+}
+
 __attribute__((constructor)) static void podbug_probe_load(void)
 {
     const char *off = getenv("PODBUG_DISABLE");
     if ((off && *off && *off != '0') || injected_by_podbug())
         return;
+    bool held = start_held_by_server();
+    if (held)
+        agent_hold_begin();
     char err[256];
-    start_once(NULL, err, sizeof err);
+    if (start_once(NULL, err, sizeof err) == 0 && held)
+        agent_hold_wait(HOLD_TIMEOUT_MS);
 }
 
 int podbug_probe_attach(const char *settings)

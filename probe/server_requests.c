@@ -76,6 +76,7 @@ void server_requests_on_connect(void)
         .build_id = (char *)sym_main_build_id(symbols),
         .start_time_ms = proc_start_time_ms(),
         .probe_version = PROBE_VERSION,
+        .held = agent_is_held(),
     };
     hello_request_id = next_request_id++;
     agent_send(probe_envelope_encode(PMSG_HELLO, hello_request_id, probe_hello_to_json(&hello)));
@@ -609,6 +610,10 @@ void server_requests_handle(const probe_envelope *env)
         handle_reload(env);
     else if (strcmp(type, PMSG_RELOAD_ROLLBACK) == 0)
         handle_reload_rollback(env);
+    else if (strcmp(type, PMSG_RELEASE) == 0) {
+        agent_release();
+        reply(env->id, NULL);
+    }
     else if (memory_requests_owns(type))
         handle_memory_request(env);
     else if (strcmp(type, PMSG_RESULT) == 0)

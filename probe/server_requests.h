@@ -1,5 +1,5 @@
 /* What the probe does for the server: registration, breakpoints, stack traces, scopes, variables,
- * evaluate, set_variable, continue, and reporting stops and failed conditions. Agent thread;
+ * evaluate, set_variable, continue, release, and reporting stops and failed conditions. Agent thread;
  * replies through agent_send. */
 #ifndef PODBUG_SERVER_REQUESTS_H
 #define PODBUG_SERVER_REQUESTS_H

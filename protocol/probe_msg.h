@@ -38,6 +38,7 @@
 #define PMSG_MODULES "modules"           /* server -> probe, request: the loaded modules */
 #define PMSG_RELOAD "reload"             /* server -> probe, request: hot reload a library */
 #define PMSG_RELOAD_ROLLBACK "reload.rollback" /* server -> probe, request: back one generation */
+#define PMSG_RELEASE "release"           /* server -> probe, request: a held program may start */
 #define PMSG_HEARTBEAT "heartbeat"         /* either way, event */
 #define PMSG_RESULT "result"               /* reply to request `id`: success */
 #define PMSG_ERROR "error"                 /* reply to request `id` (or id 0): failure */
@@ -76,6 +77,7 @@ typedef struct probe_hello {
     char *build_id;       /* hex, may be "" when the executable has none */
     int64_t start_time_ms; /* process start, ms since the epoch */
     char *probe_version;
+    int held;             /* the program's start waits for a release (PODBUG_HOLD); JSON "held" */
 } probe_hello;
 
 /* A breakpoint's budgets (PROBE_PROTOCOL.md 4.2); 0 = the default below (max_depth: -1). */

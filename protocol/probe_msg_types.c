@@ -506,6 +506,7 @@ static const field hello_fields[] = {
     { FIELD(probe_hello, build_id, "build_id", F_STRING, REQUIRED) },
     { FIELD(probe_hello, start_time_ms, "start_time_ms", F_INT64, OPTIONAL) },
     { FIELD(probe_hello, probe_version, "probe_version", F_STRING, REQUIRED) },
+    { FIELD(probe_hello, held, "held", F_BOOL, OPTIONAL) },
 };
 static const message hello_message = MESSAGE(probe_hello, hello_fields);
 

@@ -80,18 +80,11 @@ void conn_close(conn *c, const char *reason)
 
 int conn_on_writeable(conn *c)
 {
-    unsigned char *payload;
-    size_t len;
-    if (out_queue_peek(&c->out, &payload, &len)) {
-        enum lws_write_protocol mode = c->kind == CONN_DAP_TCP ? LWS_WRITE_RAW : LWS_WRITE_TEXT;
-        if (lws_write(c->wsi, payload, len, mode) < (int)len)
-            return -1;
-        out_queue_pop(&c->out);
-        if (!out_queue_empty(&c->out)) {
-            lws_callback_on_writable(c->wsi);
-            return 0;
-        }
-    }
+    enum lws_write_protocol mode = c->kind == CONN_DAP_TCP ? LWS_WRITE_RAW : LWS_WRITE_TEXT;
+    if (out_queue_write_next(&c->out, c->wsi, mode) != 0)
+        return -1;
+    if (!out_queue_empty(&c->out))
+        return 0;
     if (c->closing) {
         if (c->kind != CONN_DAP_TCP)
             lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,

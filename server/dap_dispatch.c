@@ -11,6 +11,7 @@ static const struct {
 } handlers[] = {
     { "initialize", dap_handle_initialize },
     { "attach", dap_handle_attach },
+    { "launch", dap_handle_launch },
     { "setBreakpoints", dap_handle_set_breakpoints },
     { "setFunctionBreakpoints", dap_handle_set_function_breakpoints },
     { "readMemory", dap_handle_read_memory },
@@ -31,6 +32,7 @@ static const struct {
     { "evaluate", dap_handle_evaluate },
     { "setVariable", dap_handle_set_variable },
     { "disconnect", dap_handle_disconnect },
+    { "terminate", dap_handle_terminate },
     { "podbug/pods", dap_handle_pods },
     { "podbug/snapshots", dap_handle_snapshots },
     { "podbug/reload", dap_handle_reload },

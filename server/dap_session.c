@@ -12,6 +12,7 @@
 #include "dap_dispatch.h"
 #include "exception_filters.h"
 #include "handles.h"
+#include "launch.h"
 #include "log.h"
 #include "probe_link.h"
 #include "snapshot_threads.h"
@@ -69,6 +70,7 @@ void dap_session_on_close(conn *c)
         return;
     c->owner = NULL;
     dap_session_detach(s, NULL);
+    launch_session_closed(s);
     snapshot_threads_forget_session(s);
     for (dap_session **sp = &sessions; *sp; sp = &(*sp)->next) {
         if (*sp == s) {
@@ -208,6 +210,28 @@ static void on_detach_continue_reply(void *ctx, probe_peer *p, const cJSON *resu
         detach_step_done(ctx);
 }
 
+/* Resumes every thread of p; d (may be NULL) counts the confirmation. */
+static void resume_process(probe_peer *p, detach_ctx *d)
+{
+    handles_forget_frames(p->id);
+    if (d)
+        d->outstanding++;
+    probe_link_request(p, PMSG_CONTINUE, cJSON_CreateObject(), on_detach_continue_reply, d);
+}
+
+void dap_session_resume_process(probe_peer *p)
+{
+    for (dap_session *s = sessions; s; s = s->next) {
+        if (!dap_session_sees(s, p))
+            continue;
+        cJSON *body = cJSON_CreateObject();
+        cJSON_AddNumberToObject(body, "threadId", handles_thread_id(p->id, p->hello.pid));
+        cJSON_AddBoolToObject(body, "allThreadsContinued", true);
+        dap_send_event(s, "continued", body);
+    }
+    resume_process(p, NULL);
+}
+
 void dap_session_detach(dap_session *s, const dap_request_ref *ref)
 {
     if (s->detached) {
@@ -233,10 +257,7 @@ void dap_session_detach(dap_session *s, const dap_request_ref *ref)
                 watched_by_other = true;
         if (watched_by_other)
             continue;
-        handles_forget_frames(p->id);
-        if (d)
-            d->outstanding++;
-        probe_link_request(p, PMSG_CONTINUE, cJSON_CreateObject(), on_detach_continue_reply, d);
+        resume_process(p, d);
     }
     s->detached = true;
     if (d)
@@ -282,16 +303,17 @@ void dap_sessions_probe_stopped(probe_peer *p)
         for (size_t i = 0; i < p->stop.n_breakpoint_ids; i++)
             if (breakpoints_owned(s, p->stop.breakpoint_ids[i]))
                 cJSON_AddItemToArray(hit, cJSON_CreateNumber((double)p->stop.breakpoint_ids[i]));
-        if (cJSON_GetArraySize(hit) == 0 && p->stop.n_breakpoint_ids > 0) {
+        bool entry = launch_take_entry_stop(s, p); /* stopOnEntry of a launched program */
+        if (cJSON_GetArraySize(hit) == 0 && p->stop.n_breakpoint_ids > 0 && !entry) {
             cJSON_Delete(hit); /* another session's breakpoint */
             continue;
         }
         char name[96];
         fleet_display_name(p, name, sizeof name);
         cJSON *body = cJSON_CreateObject();
-        cJSON_AddStringToObject(body, "reason",
-                                breakpoints_stop_reason(s, p->stop.reason ? p->stop.reason : "breakpoint",
-                                                        p->stop.breakpoint_ids, p->stop.n_breakpoint_ids));
+        cJSON_AddStringToObject(body, "reason", entry ? "entry"
+                                : breakpoints_stop_reason(s, p->stop.reason ? p->stop.reason : "breakpoint",
+                                                          p->stop.breakpoint_ids, p->stop.n_breakpoint_ids));
         cJSON_AddStringToObject(body, "description", p->stop.description ? p->stop.description : name);
         cJSON_AddNumberToObject(body, "threadId", handles_thread_id(p->id, p->stop.tid));
         cJSON_AddBoolToObject(body, "allThreadsStopped", p->stop.all_threads_stopped != 0);

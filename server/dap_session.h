@@ -73,6 +73,9 @@ void dap_send_console(dap_session *s, const char *text);
 /* Removes the session's breakpoints from every probe and resumes the stopped processes no other
  * session watches. With ref (a disconnect request), answers it once those processes run. */
 void dap_session_detach(dap_session *s, const dap_request_ref *ref);
+/* Resumes every thread of the stopped process p for no request (terminating a launched program:
+ * parked threads would keep its SIGTERM pending); the sessions that see it hear "continued". */
+void dap_session_resume_process(probe_peer *p);
 
 /* Fleet changes, from probe_link. */
 void dap_sessions_probe_joined(probe_peer *p);

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <spawn.h>
@@ -13,6 +12,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "beside_server.h"
 #include "dap_handlers/handlers.h"
 #include "fleet.h"
 #include "log.h"
@@ -34,15 +34,7 @@ typedef struct injection {
 } injection;
 
 static injection *injections;
-static char probe_url[320] = "ws://127.0.0.1:4700/probe";
-
 extern char **environ;
-
-void inject_attach_configure(const char *listen_addr, int port)
-{
-    bool any = !listen_addr || !*listen_addr || strcmp(listen_addr, "0.0.0.0") == 0 || strcmp(listen_addr, "::") == 0;
-    snprintf(probe_url, sizeof probe_url, "ws://%s:%d/probe", any ? "127.0.0.1" : listen_addr, port);
-}
 
 static bool registered(int pid)
 {
@@ -58,18 +50,6 @@ static bool session_waits(uint64_t session_id)
         if (i->ref.session_id == session_id)
             return true;
     return false;
-}
-
-/* The podbug binary beside ours. */
-static bool podbug_binary(char *out, size_t len)
-{
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return false;
-    exe[n] = '\0';
-    int w = snprintf(out, len, "%s/podbug", dirname(exe));
-    return w > 0 && (size_t)w < len && access(out, X_OK) == 0;
 }
 
 /* The selector's labels become the injected probe's, so that the session sees it: "pod" and
@@ -95,13 +75,13 @@ static void selector_to_options(const cJSON *sel, char *pod, char *ns, char *lab
 static int spawn_command(injection *inj, const cJSON *sel, char *err, size_t err_len)
 {
     char binary[PATH_MAX], pid_text[16], pod[256] = "", ns[256] = "", labels[1024] = "";
-    if (!podbug_binary(binary, sizeof binary)) {
+    if (!beside_server("podbug", X_OK, binary, sizeof binary)) {
         snprintf(err, err_len, "no podbug program beside the server to inject the probe with");
         return -1;
     }
     snprintf(pid_text, sizeof pid_text, "%d", inj->pid);
     selector_to_options(sel, pod, ns, labels, sizeof labels);
-    char *argv[16] = { "podbug", "attach", "--pid", pid_text, "--server", probe_url, "--json" };
+    char *argv[16] = { "podbug", "attach", "--pid", pid_text, "--server", (char *)net_probe_url(), "--json" };
     int argc = 7;
     const char *names[3] = { "--pod", "--namespace", "--labels" }, *values[3] = { pod, ns, labels };
     for (int i = 0; i < 3; i++)
@@ -275,7 +255,7 @@ static injection_step advance(injection *inj, int64_t now_ms)
     if (now_ms < inj->deadline_ms)
         return KEEP_WAITING;
     dap_respond_error(&inj->ref, "attach: the probe was loaded into process %d but did not register within %d s "
-                      "(can the process reach %s?)", inj->pid, INJECT_REGISTER_TIMEOUT_MS / 1000, probe_url);
+                      "(can the process reach %s?)", inj->pid, INJECT_REGISTER_TIMEOUT_MS / 1000, net_probe_url());
     return ANSWERED;
 }
 

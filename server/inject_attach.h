@@ -13,9 +13,6 @@
 /* How long `podbug attach` itself may take. */
 #define INJECT_COMMAND_TIMEOUT_MS 30000
 
-/* The address and port the server listens on: injected probes are told to connect there. */
-void inject_attach_configure(const char *listen_addr, int port);
-
 /* Takes the attach request over when it must wait: while an earlier attach of s injects, or when
  * args ask for "inject" of a "pid" that no registered probe has (the injection starts; ref is
  * answered later, by the attach handler once the probe registered, or with the reason it failed).

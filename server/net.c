@@ -4,12 +4,14 @@
 
 #include <libwebsockets.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include "conn.h"
 #include "dap_session.h"
 #include "http_api.h"
 #include "inject_attach.h"
+#include "launch.h"
 #include "log.h"
 #include "probe_link.h"
 #include "probe_msg.h"
@@ -27,6 +29,12 @@ typedef struct per_connection {
 static struct lws_context *context;
 static lws_sorted_usec_list_t tick_timer;
 static volatile sig_atomic_t stop_requested;
+static char probe_url[320] = "ws://127.0.0.1:4700/probe";
+
+const char *net_probe_url(void)
+{
+    return probe_url;
+}
 
 int64_t net_now_ms(void)
 {
@@ -41,6 +49,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
     dap_sessions_tick(net_now_ms());
     reload_runs_tick(net_now_ms());
     inject_attach_tick(net_now_ms());
+    launch_tick(net_now_ms());
     lws_sul_schedule(context, 0, &tick_timer, on_tick, TICK_US);
 }
 
@@ -269,7 +278,9 @@ int net_start(const server_options *opts)
     }
     log_info("listening on %s:%d (probes: ws://%s:%d/probe, DAP: ws://%s:%d/dap, /healthz, /api/pods)",
              opts->listen_addr, opts->port, opts->listen_addr, opts->port, opts->listen_addr, opts->port);
-    inject_attach_configure(opts->listen_addr, opts->port);
+    const char *addr = opts->listen_addr;
+    bool any_addr = !addr || !*addr || strcmp(addr, "0.0.0.0") == 0 || strcmp(addr, "::") == 0;
+    snprintf(probe_url, sizeof probe_url, "ws://%s:%d/probe", any_addr ? "127.0.0.1" : addr, opts->port);
 
     if (opts->dap_port) {
         memset(&info, 0, sizeof info);
@@ -306,6 +317,7 @@ void net_request_stop(void)
 
 void net_shutdown(void)
 {
+    launch_shutdown();
     if (context)
         lws_context_destroy(context);
     context = NULL;

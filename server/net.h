@@ -13,5 +13,8 @@ void net_run(void);
 void net_request_stop(void);
 void net_shutdown(void);
 int64_t net_now_ms(void);
+/* Where a probe on this machine reaches the server: ws://<listen address>:<port>/probe (127.0.0.1
+ * when the server listens on every address). */
+const char *net_probe_url(void);
 
 #endif

@@ -24,4 +24,7 @@ int cli_reload(const server_url *server, int argc, char **argv);
 /* `podbug stacks --pid N [--json]`: every thread's stack of a process, read with ptrace. */
 int cli_stacks(const server_url *server, int argc, char **argv);
 
+/* `podbug dap`: a stdio DAP adapter forwarding to the server's DAP WebSocket. */
+int cli_dap(const server_url *server, int argc, char **argv);
+
 #endif

@@ -31,6 +31,9 @@ static const char usage[] =
     "  stacks --pid N [--json]\n"
     "                 every thread's stack of process N with arguments, read with ptrace\n"
     "                 (nothing is loaded into it; it is stopped for a moment)\n"
+    "  dap [--server URL]\n"
+    "                 a DAP adapter on stdin and stdout for IDEs that spawn one; forwards every\n"
+    "                 message to the server's DAP WebSocket (URL + /dap)\n"
     "\n"
     "podbug COMMAND --help tells more about one command.\n";
 
@@ -44,6 +47,7 @@ static const struct {
     { "log", cli_log },
     { "reload", cli_reload },
     { "stacks", cli_stacks },
+    { "dap", cli_dap },
 };
 
 /* Takes --server URL / --server=URL out of argv wherever it stands (before or after the command,

@@ -1,56 +1,73 @@
 /* DAP "attach": selects the processes this session debugs (selector, pid), records sourceMap,
- * stopAll, budgets and canary, then sends "initialized" so that the IDE sends its breakpoints.
- * With "inject": true and a pid that has no probe yet, inject_attach loads one first. */
+ * stopAll, budgets and canary (the session options launch takes too), then sends "initialized" so
+ * that the IDE sends its breakpoints. With "inject": true and a pid that has no probe yet,
+ * inject_attach loads one first. */
 #include "handlers.h"
 
 #include <stdio.h>
 #include "../fleet.h"
 #include "../inject_attach.h"
+#include "../launch.h"
 #include "log.h"
+
+int dap_session_options_parse(const cJSON *args, const cJSON *selector_json, const cJSON *pid_json,
+                              dap_session_options *out, char *err, size_t err_len)
+{
+    if (selector_parse(selector_json, pid_json, &out->sel, err, err_len) != 0)
+        return -1;
+    if (source_map_parse(cJSON_GetObjectItemCaseSensitive(args, "sourceMap"), &out->map, err, err_len) != 0) {
+        selector_free(&out->sel);
+        return -1;
+    }
+    const cJSON *stop_all = cJSON_GetObjectItemCaseSensitive(args, "stopAll");
+    int rc = 0;
+    if (stop_all && !cJSON_IsBool(stop_all)) {
+        snprintf(err, err_len, "'stopAll' must be true or false");
+        rc = -1;
+    } else if (budgets_parse(cJSON_GetObjectItemCaseSensitive(args, "budgets"), &out->budgets, err, err_len) != 0 ||
+               canary_parse(cJSON_GetObjectItemCaseSensitive(args, "canary"), &out->canary, err, err_len) != 0) {
+        rc = -1;
+    }
+    if (rc != 0) {
+        dap_session_options_free(out);
+        return -1;
+    }
+    out->stop_all = stop_all ? cJSON_IsTrue(stop_all) : true;
+    return 0;
+}
+
+void dap_session_options_free(dap_session_options *o)
+{
+    selector_free(&o->sel);
+    source_map_free(&o->map);
+}
+
+void dap_session_attach_with(dap_session *s, dap_session_options *o)
+{
+    s->sel = o->sel;
+    s->map = o->map;
+    s->budgets = o->budgets;
+    s->canary = o->canary;
+    s->stop_all = o->stop_all;
+    s->attached = true;
+}
 
 void dap_handle_attach(dap_session *s, const dap_request_ref *ref, const cJSON *args)
 {
-    if (s->attached) {
+    if (s->attached || launch_owned_by(s)) {
         dap_respond_error(ref, "this session is already attached");
         return;
     }
     if (inject_attach_take(s, ref, args))
         return;
     char err[400];
-    selector sel;
-    source_map map;
-    if (selector_parse(cJSON_GetObjectItemCaseSensitive(args, "selector"),
-                       cJSON_GetObjectItemCaseSensitive(args, "pid"), &sel, err, sizeof err) != 0) {
+    dap_session_options options;
+    if (dap_session_options_parse(args, cJSON_GetObjectItemCaseSensitive(args, "selector"),
+                                  cJSON_GetObjectItemCaseSensitive(args, "pid"), &options, err, sizeof err) != 0) {
         dap_respond_error(ref, "attach: %s", err);
         return;
     }
-    if (source_map_parse(cJSON_GetObjectItemCaseSensitive(args, "sourceMap"), &map, err, sizeof err) != 0) {
-        selector_free(&sel);
-        dap_respond_error(ref, "attach: %s", err);
-        return;
-    }
-    const cJSON *stop_all = cJSON_GetObjectItemCaseSensitive(args, "stopAll");
-    session_budgets budgets;
-    canary_options canary;
-    const char *refusal = NULL;
-    if (stop_all && !cJSON_IsBool(stop_all))
-        refusal = "'stopAll' must be true or false";
-    else if (budgets_parse(cJSON_GetObjectItemCaseSensitive(args, "budgets"), &budgets, err, sizeof err) != 0)
-        refusal = err;
-    else if (canary_parse(cJSON_GetObjectItemCaseSensitive(args, "canary"), &canary, err, sizeof err) != 0)
-        refusal = err;
-    if (refusal) {
-        selector_free(&sel);
-        source_map_free(&map);
-        dap_respond_error(ref, "attach: %s", refusal);
-        return;
-    }
-    s->sel = sel;
-    s->map = map;
-    s->budgets = budgets;
-    s->canary = canary;
-    s->stop_all = stop_all ? cJSON_IsTrue(stop_all) : true;
-    s->attached = true;
+    dap_session_attach_with(s, &options);
 
     size_t matching = 0;
     for (probe_peer *p = fleet_first(); p; p = p->next)

@@ -30,6 +30,27 @@ void dap_handle_snapshots(dap_session *s, const dap_request_ref *ref, const cJSO
 void dap_handle_reload(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_set_exception_breakpoints(dap_session *s, const dap_request_ref *ref, const cJSON *args);
 void dap_handle_exception_info(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+void dap_handle_launch(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+void dap_handle_terminate(dap_session *s, const dap_request_ref *ref, const cJSON *args);
+
+/* ---- attach.c: the session options attach and launch share ---- */
+
+typedef struct dap_session_options {
+    selector sel;
+    source_map map;
+    bool stop_all;
+    session_budgets budgets;
+    canary_options canary;
+} dap_session_options;
+
+/* The arguments' sourceMap, stopAll, budgets and canary, with the processes selector_json and
+ * pid_json select (attach: its "selector" and "pid"; either may be NULL). Returns 0, or -1 with
+ * err naming the bad argument (nothing left allocated). */
+int dap_session_options_parse(const cJSON *args, const cJSON *selector_json, const cJSON *pid_json,
+                              dap_session_options *out, char *err, size_t err_len);
+void dap_session_options_free(dap_session_options *o);
+/* s is attached with o (taken) from now on: it sees the processes o selects. */
+void dap_session_attach_with(dap_session *s, dap_session_options *o);
 
 /* The probe that owns DAP thread id `thread_id` among those s sees; NULL with the request
  * answered with an error otherwise. */

@@ -25,8 +25,8 @@ void dap_handle_initialize(dap_session *s, const dap_request_ref *ref, const cJS
     cJSON_AddBoolToObject(caps, "supportsEvaluateForHovers", true);
     cJSON_AddBoolToObject(caps, "supportsSetVariable", true);
     cJSON_AddBoolToObject(caps, "supportsSteppingGranularity", true);
-    cJSON_AddBoolToObject(caps, "supportsTerminateRequest", false);
-    cJSON_AddBoolToObject(caps, "supportTerminateDebuggee", false);
+    cJSON_AddBoolToObject(caps, "supportsTerminateRequest", true);
+    cJSON_AddBoolToObject(caps, "supportTerminateDebuggee", true);
     cJSON_AddBoolToObject(caps, "supportsRestartRequest", false);
     cJSON_AddBoolToObject(caps, "supportsSingleThreadExecutionRequests", false);
     cJSON_AddBoolToObject(caps, "supportsExceptionInfoRequest", true);

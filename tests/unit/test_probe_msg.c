@@ -183,6 +183,7 @@ Test(probe_types, hello_round_trips)
         .pod = "checkout-7f9c", .namespace_ = "shop", .labels = labels, .n_labels = 2,
         .pid = 4242, .hostname = "node-3", .exe = "/usr/bin/checkout",
         .build_id = "5f0c6a1e9b", .start_time_ms = 1700000000123, .probe_version = "0.1.0",
+        .held = 1,
     };
     probe_hello out;
     ROUND_TRIP(probe_hello, PMSG_HELLO, 1, &in, &out);
@@ -199,6 +200,7 @@ Test(probe_types, hello_round_trips)
     expect_same_string(out.build_id, in.build_id, "build_id");
     cr_expect_eq(out.start_time_ms, in.start_time_ms);
     expect_same_string(out.probe_version, in.probe_version, "probe_version");
+    cr_expect_eq(out.held, 1);
     probe_hello_free(&out);
     cr_expect_null(out.pod);
     cr_expect_null(out.labels);
@@ -215,6 +217,7 @@ Test(probe_types, hello_optional_fields_may_be_absent)
     cr_expect_null(out.hostname);
     expect_same_string(out.build_id, "", "build_id");
     cr_expect_eq(out.start_time_ms, 0);
+    cr_expect_eq(out.held, 0);
     probe_hello_free(&out);
 }
 

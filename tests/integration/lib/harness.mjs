@@ -71,6 +71,9 @@ export class Server {
 
   get probeUrl() { return `ws://127.0.0.1:${this.port}/probe`; }
 
+  /** The URL `podbug --server` takes. */
+  get wsUrl() { return `ws://127.0.0.1:${this.port}`; }
+
   async pods() {
     return (await fetch(`http://127.0.0.1:${this.port}/api/pods`)).json();
   }
@@ -133,8 +136,13 @@ export class Target {
   }
 }
 
-/** A DebugClient connected to the server's DAP TCP port that checks every message it receives
- *  against the DAP schema and seq numbering, and records events for later assertions. */
+/** How CheckedClient.connect reaches the server unless told: 'tcp' (the server's DAP port) or
+ *  'stdio' (`podbug dap` spawned as the adapter, as IDEs do). */
+export const defaultTransport = process.env.PODBUG_DAP_TRANSPORT || 'tcp';
+
+/** A DebugClient connected to the server (DAP over TCP, or through `podbug dap`) that checks every
+ *  message it receives against the DAP schema and seq numbering, and records events for later
+ *  assertions. */
 export class CheckedClient extends DebugClient {
   constructor() {
     super('unused', 'unused', 'podbug');
@@ -152,10 +160,28 @@ export class CheckedClient extends DebugClient {
     super.dispatch(body);
   }
 
-  static async connect(server) {
+  static async connect(server, { transport = defaultTransport } = {}) {
     const c = new CheckedClient();
-    await c.start(server.dapPort);
+    if (transport === 'stdio') c.startStdio(server);
+    else if (transport === 'tcp') await c.start(server.dapPort);
+    else throw new Error(`unknown DAP transport '${transport}' (tcp or stdio)`);
     return c;
+  }
+
+  /** Spawns `podbug dap` as the adapter and speaks DAP over its stdin and stdout. */
+  startStdio(server) {
+    this.adapter = spawn(path.join(buildDir, 'podbug'), ['dap', '--server', server.wsUrl], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.adapterStderr = '';
+    this.adapter.stderr.on('data', (d) => { this.adapterStderr += d; });
+    this.adapterExited = new Promise((r) => this.adapter.on('exit', (code, sig) => r({ code, sig })));
+    this.adapter.stdin.on('error', () => { /* the adapter exited: requests then time out */ });
+    this.connect(this.adapter.stdout, this.adapter.stdin);
+  }
+
+  /** Over stdio the end of stdin is the adapter's signal to close its WebSocket and exit. */
+  stopAdapter() {
+    if (this.adapter) this.adapter.stdin.end();
+    else super.stopAdapter();
   }
 
   /** A connected client that has initialized, attached with attachArgs and finished configuration. */
@@ -177,6 +203,13 @@ export class CheckedClient extends DebugClient {
 
   async close() {
     try { await this.stop(); } catch { /* already closed */ }
+    if (!this.adapter) return;
+    const exited = await Promise.race([this.adapterExited, sleep(5000).then(() => null)]);
+    if (!exited) this.adapter.kill('SIGKILL');
+    // Under `make asan` podbug is built with the sanitizers too.
+    if (/ERROR: (Address|Leak)Sanitizer|runtime error:/.test(this.adapterStderr)) {
+      throw new Error(`podbug dap sanitizer report:\n${this.adapterStderr.slice(-4000)}`);
+    }
   }
 }
 
