@@ -29,7 +29,8 @@ CLI_SHARED_SRC := probe/symbols.c probe/dwarf_lines.c probe/elf_module.c probe/p
                   probe/dwarf_locations.c probe/dwarf_scopes.c probe/dwarf_types.c \
                   probe/dwarf_expr.c probe/frame_regs.c probe/safe_mem.c probe/value.c \
                   probe/value_support.c probe/value_format.c probe/variable_view.c \
-                  probe/thread_frames_expand.c probe/proc_info.c probe/config.c probe/reload_elf.c
+                  probe/thread_frames_expand.c probe/proc_info.c probe/config.c probe/reload_elf.c \
+                  probe/redaction.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 

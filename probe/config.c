@@ -107,6 +107,8 @@ static int load(probe_config *cfg, const setting_source *src, char *err, size_t 
         snprintf(err, err_len, "PODBUG_LOG must be error, warn, info or debug, not '%s'", level);
         return -1;
     }
+    if (redaction_parse(source_get(src, "PODBUG_REDACT"), &cfg->redaction, err, err_len) != 0)
+        return -1;
     if (parse_server_url(cfg, err, err_len) != 0)
         return -1;
     return parse_labels(cfg, setting_or(src, "PODBUG_LABELS", ""), err, err_len);

@@ -1,12 +1,13 @@
 /* The probe's configuration, read once from the environment or from settings text:
  * PODBUG_SERVER, PODBUG_POD, PODBUG_NAMESPACE, PODBUG_LABELS, PODBUG_TOKEN, PODBUG_LOG
- * (see DESIGN.md section 3). */
+ * (see DESIGN.md section 3) and PODBUG_REDACT (see redaction.h). */
 #ifndef PODBUG_PROBE_CONFIG_H
 #define PODBUG_PROBE_CONFIG_H
 
 #include <stdbool.h>
 #include "log.h"
 #include "probe_msg.h"
+#include "redaction.h"
 
 typedef struct probe_config {
     char server_url[512];   /* ws://host:port/probe */
@@ -19,6 +20,7 @@ typedef struct probe_config {
     size_t n_labels;
     char token[512];
     log_level log_level;    /* PODBUG_LOG: error, warn (default), info, debug */
+    redaction_rules redaction; /* PODBUG_REDACT: the names whose values never leave the process */
 } probe_config;
 
 /* Reads the settings from the environment (settings NULL) or from settings text, one

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "expr.h"
+#include "redaction.h"
 #include "safe_mem.h"
 #include "signal_interpose.h"
 #include "stopper.h"
@@ -24,6 +26,7 @@
 
 #define RING_MASK ((uint64_t)LOGPOINT_RING_SIZE - 1)
 #define VALUE_TEXT_LEN 512
+#define ERR_TEXT_LEN 256
 
 _Static_assert((LOGPOINT_RING_SIZE & (LOGPOINT_RING_SIZE - 1)) == 0, "ring size: a power of two");
 
@@ -105,6 +108,9 @@ PODBUG_HANDLER_TEXT bool logpoint_capture(const logpoint_site *site, int64_t bp_
         v->error_address = 0;
         v->has_string = v->string_cut = false;
         v->string_len = 0;
+        v->redacted = site->is_redacted[i];
+        if (v->redacted)
+            continue;
         if (cond_eval_value(site->programs[i], regs, &v->bits, &err) != 0) {
             v->error = err.message ? err.message : "the expression failed";
             v->error_address = err.address;
@@ -240,6 +246,16 @@ static const logpoint_template *intern(const char *text, char *err, size_t err_l
     return &i->template;
 }
 
+/* Whether expression text (which compiled) reads a redacted name. */
+static bool reads_secret(const char *text)
+{
+    char err[ERR_TEXT_LEN];
+    expr_node *tree = expr_parse(text, err, sizeof err);
+    bool secret = redaction_expr_reads_secret(tree, err, sizeof err);
+    expr_free(tree);
+    return secret;
+}
+
 logpoint_site *logpoint_site_compile(sym_index *symbols, uintptr_t pc, const char *text, char *err,
                                      size_t err_len)
 {
@@ -262,6 +278,7 @@ logpoint_site *logpoint_site_compile(sym_index *symbols, uintptr_t pc, const cha
         const dtype *type = type_strip(cond_value_type(p));
         site->is_string[site->n_programs] = type && type->kind == DT_POINTER &&
                                              type_is_char(type->target);
+        site->is_redacted[site->n_programs] = reads_secret(t->exprs[i]);
         site->programs[site->n_programs++] = p;
         site->needs_cfa |= cond_needs_cfa(p);
     }
@@ -302,6 +319,10 @@ static void format_string(const value_frame *frame, const logpoint_value *v, con
 
 static void format_value(const value_frame *frame, const logpoint_value *v, char *out, size_t len)
 {
+    if (v->redacted) {
+        snprintf(out, len, "%s", REDACTION_TEXT);
+        return;
+    }
     if (v->error) {
         if (v->error_address)
             snprintf(out, len, "<error: %s at 0x%" PRIx64 ">", v->error, v->error_address);

@@ -34,12 +34,14 @@ typedef struct logpoint_site {
     const logpoint_template *template;
     cond_program *programs[LOGPOINT_MAX_SEGMENTS];
     bool is_string[LOGPOINT_MAX_SEGMENTS];  /* a char pointer: its string is captured */
+    bool is_redacted[LOGPOINT_MAX_SEGMENTS]; /* reads a redacted name: never evaluated */
     size_t n_programs;
     bool needs_cfa;
 } logpoint_site;
 
 /* Agent: parses text and compiles its expressions at pc. NULL with err ("{o->amout}: no member
- * 'amout' in 'const struct order'") when any does not. */
+ * 'amout' in 'const struct order'") when any does not. An expression that reads a redacted name
+ * (redaction.h) compiles but is never evaluated: it prints "<redacted>". */
 logpoint_site *logpoint_site_compile(sym_index *symbols, uintptr_t pc, const char *text, char *err,
                                      size_t err_len);
 void logpoint_site_free(logpoint_site *site);
@@ -50,6 +52,7 @@ typedef struct logpoint_value {
     const dtype *type;
     const char *error;          /* static text when the evaluation failed, else NULL */
     uint64_t error_address;
+    bool redacted;              /* not evaluated: it reads a secret */
     bool has_string;
     bool string_cut;            /* more bytes followed the captured ones */
     uint16_t string_len;
@@ -74,7 +77,8 @@ bool logpoint_ring_push(const logpoint_record *r);
 bool logpoint_ring_take(logpoint_record *out);
 
 /* Agent: the text of a record: literals and values (integers in decimal, chars, bools, enums by
- * name, floats, pointers in hex, strings quoted from the captured bytes, "<error: ...>"). */
+ * name, floats, pointers in hex, strings quoted from the captured bytes, "<error: ...>",
+ * "<redacted>"). */
 const char *logpoint_format(sym_index *symbols, const logpoint_record *r, char *out, size_t len);
 
 #endif

@@ -20,6 +20,7 @@
 #include "memory_requests.h"
 #include "logpoints.h"
 #include "proc_info.h"
+#include "redaction.h"
 #include "reload.h"
 #include "snapshot_report.h"
 #include "stepper.h"
@@ -49,6 +50,7 @@ void server_requests_init(const probe_config *cfg, sym_index *index)
 {
     config = cfg;
     symbols = index;
+    redaction_use(&cfg->redaction);
 }
 
 static void reply(int64_t id, cJSON *body)
@@ -300,12 +302,14 @@ static void handle_variables(const probe_envelope *env)
 /* ---- evaluate and set_variable ---- */
 
 /* Parses and evaluates text in a frame. Returns the tree (the value may refer to it: free it
- * after use), or NULL with err from the parser or the evaluator, unchanged. */
+ * after use), or NULL with err from the parser, the redaction check (text reads a secret: it is
+ * not evaluated) or the evaluator, unchanged. */
 static expr_node *evaluate_text(const value_frame *vf, const char *text, value *out, char *err,
                                 size_t err_len)
 {
     expr_node *e = expr_parse(text, err, err_len);
-    if (e && expr_eval(e, vf, out, err, err_len) != 0) {
+    if (e && (redaction_expr_reads_secret(e, err, err_len) ||
+              expr_eval(e, vf, out, err, err_len) != 0)) {
         expr_free(e);
         e = NULL;
     }
@@ -345,10 +349,13 @@ static void handle_evaluate(const probe_envelope *env)
     probe_evaluate_request_free(&req);
 }
 
-/* The child `name` of a reference as an assignable value. Returns 0, or -1 with err. */
+/* The child `name` of a reference as an assignable value. Returns 0, or -1 with err; a redacted
+ * name is never set ("redacted: 'password' matches the redaction pattern 'password'"). */
 static int find_child(const value_frame *vf, const var_ref *ref, const char *name, value *out,
                       char *err, size_t err_len)
 {
+    if (redaction_refuses(name, err, err_len))
+        return -1;
     size_t named, indexed;
     variable_view_ref_child_counts(vf, ref, &named, &indexed);
     if (ref->kind == VAR_REF_REGISTERS) {
@@ -573,10 +580,25 @@ static void handle_pause(const probe_envelope *env)
     report_stop("pause", req.tid, NULL, 0, true);
 }
 
+/* The welcome's `redact` patterns join the probe's own (a server can add secrets, never show
+ * one the probe hides); they stay for the life of the process. */
+static void add_server_redaction(const cJSON *welcome)
+{
+    const cJSON *patterns = cJSON_GetObjectItemCaseSensitive(welcome, "redact");
+    if (!cJSON_IsString(patterns))
+        return;
+    redaction_rules rules = *redaction_active();
+    char err[ERR_LEN];
+    if (redaction_add(&rules, patterns->valuestring, err, sizeof err) != 0)
+        log_warn("the server's redaction patterns: %s", err);
+    redaction_use(&rules);
+}
+
 static void handle_result(const probe_envelope *env)
 {
     if (env->id == hello_request_id) {
         log_info("registered with the server as %s/%d", config->pod, (int)getpid());
+        add_server_redaction(env->body);
         stopper_set_enabled(true);
     }
 }

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "probe_msg.h"
 #include "proc_info.h"
+#include "redaction.h"
 #include "safe_mem.h"
 #include "thread_frames.h"
 #include "variable_view.h"
@@ -80,6 +81,8 @@ static void limit_text(char *text)
 static bool settle(const value_frame *vf, const value *v, bool has_value, probe_variable *shown)
 {
     char err[ERR_LEN];
+    if (shown->value && strcmp(shown->value, REDACTION_TEXT) == 0)
+        return false; /* a secret: nothing was read, nothing to expand */
     bool readable = has_value && variable_view_check_readable(vf, v, err, sizeof err) == 0;
     bool shows_error = !shown->value || strstr(shown->value, "<error:");
     if (safe_mem_image_missed() && (!readable || shows_error)) {

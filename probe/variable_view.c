@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "redaction.h"
 #include "value_format.h"
 
 #define ERR_LEN 256
@@ -122,11 +123,26 @@ void variable_view_error(const char *message, const dtype *type, probe_variable 
     out->type = strdup(dtype_describe(type, type_text, sizeof type_text));
 }
 
+/* A value whose name matches a redaction pattern: "<redacted>", its type, no children, and *v
+ * unavailable so that nothing reads it. */
+static void show_redacted(const dtype *type, value *v, probe_variable *out)
+{
+    char type_text[TYPE_TEXT_LEN];
+    *v = (value){ .type = type, .where = VALUE_UNAVAILABLE, .reason = "redacted" };
+    out->value = strdup(REDACTION_TEXT);
+    out->type = strdup(dtype_describe(type, type_text, sizeof type_text));
+    out->named = out->indexed = 0;
+}
+
 bool variable_view_variable(const value_frame *vf, const dvar *var, value *v, probe_variable *out)
 {
     char err[ERR_LEN];
     out->name = strdup(var->name ? var->name : "<unnamed>");
     out->evaluate_name = var->name ? strdup(var->name) : NULL;
+    if (redaction_pattern_of(var->name)) {
+        show_redacted(var->type, v, out);
+        return true;
+    }
     if (value_of_variable(vf, var, v, err, sizeof err) != 0) {
         variable_view_error(err, var->type, out);
         return false;
@@ -150,7 +166,10 @@ bool variable_view_child(const value_frame *vf, const value *parent, const char 
                                       sizeof evaluate_name);
     out->name = strdup(name);
     out->evaluate_name = evaluate_name[0] ? strdup(evaluate_name) : NULL;
-    variable_view_value(vf, child, out);
+    if (redaction_pattern_of(name))
+        show_redacted(child->type, child, out);
+    else
+        variable_view_value(vf, child, out);
     return true;
 }
 

@@ -38,7 +38,8 @@ void variable_view_value(const value_frame *vf, const value *v, probe_variable *
 /* A value that could not be obtained: "<error: message>" and the type when known (may be NULL). */
 void variable_view_error(const char *message, const dtype *type, probe_variable *out);
 /* A variable: its name and evaluate name, then its value (true, with the value in *v) or the
- * error that prevented it (false). */
+ * error that prevented it (false). A variable or child whose name is redacted (redaction.h)
+ * shows "<redacted>" and its type, with no children, and its *v is left unavailable. */
 bool variable_view_variable(const value_frame *vf, const dvar *var, value *v, probe_variable *out);
 /* Child i of parent (named parent_name, yielded by parent_evaluate_name, "" when none): its name
  * ("x", "[3]", "*p"), evaluate name and value (true, the child in *child) or error (false). */

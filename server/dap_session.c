@@ -15,6 +15,7 @@
 #include "launch.h"
 #include "log.h"
 #include "probe_link.h"
+#include "server_metrics.h"
 #include "snapshot_threads.h"
 
 static dap_session *sessions;
@@ -102,7 +103,10 @@ dap_request_ref dap_request_ref_of(const dap_session *s, const cJSON *request)
     dap_request_ref ref = { s->id, 0, "" };
     const cJSON *seq = cJSON_GetObjectItemCaseSensitive(request, "seq");
     const cJSON *command = cJSON_GetObjectItemCaseSensitive(request, "command");
-    ref.seq = cJSON_IsNumber(seq) ? (int64_t)seq->valuedouble : 0;
+    /* A seq no int64_t holds is answered as seq 0. */
+    bool in_range = cJSON_IsNumber(seq) && seq->valuedouble >= -(double)PROBE_MAX_INTEGER &&
+                    seq->valuedouble <= (double)PROBE_MAX_INTEGER;
+    ref.seq = in_range ? (int64_t)seq->valuedouble : 0;
     snprintf(ref.command, sizeof ref.command, "%s", cJSON_IsString(command) ? command->valuestring : "");
     return ref;
 }
@@ -164,6 +168,7 @@ void dap_session_on_message(conn *c, const char *text, size_t len)
     if (!msg || !cJSON_IsObject(msg)) {
         log_warn("DAP session %llu sent a message that is not a JSON object", (unsigned long long)s->id);
         cJSON_Delete(msg);
+        server_metrics_count(PODBUG_ERRORS, "bad_message", 1);
         conn_close(c, "malformed DAP message (not a JSON object)");
         return;
     }
@@ -172,6 +177,7 @@ void dap_session_on_message(conn *c, const char *text, size_t len)
     const cJSON *command = cJSON_GetObjectItemCaseSensitive(msg, "command");
     if (!cJSON_IsString(type) || !cJSON_IsNumber(seq)) {
         log_warn("DAP session %llu sent a message without type or seq", (unsigned long long)s->id);
+        server_metrics_count(PODBUG_ERRORS, "bad_message", 1);
         conn_close(c, "malformed DAP message (needs \"type\" and \"seq\")");
     } else if (strcmp(type->valuestring, "request") != 0) {
         log_debug("ignoring DAP %s from session %llu", type->valuestring, (unsigned long long)s->id);

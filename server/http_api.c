@@ -1,5 +1,5 @@
-/* Answers the server's HTTP endpoints from the fleet registry, session list and snapshot store.
- * /healthz is for liveness probes; /api/pods is what `podbug pods` and dashboards read. */
+/* Answers the server's HTTP endpoints from the fleet registry, session list, snapshot store and
+ * metrics. /healthz is for liveness probes; /metrics for Prometheus; /api/pods for `podbug pods`. */
 #include "http_api.h"
 
 #include <cjson/cJSON.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 #include "dap_session.h"
 #include "fleet.h"
+#include "metrics.h"
 #include "snapshot_store.h"
 
 static void set_text(http_response *out, int status, const char *content_type, char *body)
@@ -26,6 +27,8 @@ void http_api_handle(const char *path, http_response *out)
             snprintf(body, 160, "{\"status\":\"ok\",\"probes\":%zu,\"sessions\":%zu,\"snapshots\":%zu,\"snapshot_bytes\":%zu}\n",
                      fleet_count(), dap_session_count(), snapshot_store_count(), snapshot_store_bytes());
         set_text(out, 200, "application/json", body);
+    } else if (strcmp(path, "/metrics") == 0) {
+        set_text(out, 200, "text/plain; version=0.0.4", metrics_render());
     } else if (strcmp(path, "/api/pods") == 0) {
         cJSON *pods = fleet_to_json();
         char *body = pods ? cJSON_PrintUnformatted(pods) : NULL;
@@ -34,7 +37,7 @@ void http_api_handle(const char *path, http_response *out)
     } else {
         char *body = malloc(160);
         if (body)
-            snprintf(body, 160, "{\"error\":\"no such endpoint: %.80s (try /healthz or /api/pods)\"}\n", path);
+            snprintf(body, 160, "{\"error\":\"no such endpoint: %.80s (try /healthz, /metrics or /api/pods)\"}\n", path);
         set_text(out, 404, "application/json", body);
     }
     if (!out->body) {

@@ -1,5 +1,5 @@
-/* The server's small HTTP API: /healthz and /api/pods (JSON list of connected probes).
- * Pure functions of the registry: no sockets here. */
+/* The server's small HTTP API: /healthz, /metrics (Prometheus text) and /api/pods (JSON list of
+ * connected probes). Pure functions of the registry: no sockets here. */
 #ifndef PODBUG_HTTP_API_H
 #define PODBUG_HTTP_API_H
 

@@ -29,6 +29,7 @@ int main(int argc, char **argv)
     log_set_prefix("podbug-server");
     log_set_level(opts.log_level);
     probe_link_set_timeout(opts.probe_timeout_ms);
+    probe_link_set_redaction(opts.redact);
     snapshot_threads_init((size_t)opts.snapshot_limit, 0);
 
     struct sigaction sa;

@@ -13,9 +13,11 @@
 #include "inject_attach.h"
 #include "launch.h"
 #include "log.h"
+#include "metrics.h"
 #include "probe_link.h"
 #include "probe_msg.h"
 #include "reload_run.h"
+#include "server_metrics.h"
 
 #define DAP_WS_SUBPROTOCOL "podbug.dap"
 #define TICK_US (100 * LWS_US_PER_MS)
@@ -59,6 +61,8 @@ static void open_conn(per_connection *pc, struct lws *wsi, conn_kind kind)
     if (!pc->c)
         return;
     log_debug("%s connection from %s", conn_kind_name(kind), pc->c->peer);
+    if (conn_refused_over_limit(pc->c))
+        return;
     if (kind == CONN_PROBE)
         probe_link_on_open(pc->c);
     else
@@ -79,6 +83,8 @@ static void close_conn(per_connection *pc)
 
 static void deliver(conn *c, const char *msg, size_t len)
 {
+    if (!conn_admit_message(c, len))
+        return;
     if (c->kind == CONN_PROBE)
         probe_link_on_message(c, msg, len);
     else
@@ -106,6 +112,7 @@ static void ws_receive(per_connection *pc, struct lws *wsi, const void *in, size
     if (!c || c->closing)
         return;
     if (lws_frame_is_binary(wsi)) {
+        server_metrics_count(PODBUG_ERRORS, "bad_message", 1);
         conn_close(c, "binary frames are not part of the protocol; send JSON text frames");
         return;
     }
@@ -118,6 +125,7 @@ static void ws_receive(per_connection *pc, struct lws *wsi, const void *in, size
         deliver(c, msg, msg_len);
         break;
     case ASSEMBLE_TOO_BIG:
+        server_metrics_count(PODBUG_ERRORS, "too_big", 1);
         conn_close(c, "message exceeds the size limit");
         break;
     case ASSEMBLE_NO_MEMORY:
@@ -143,6 +151,7 @@ static void raw_receive(conn *c, const void *in, size_t len)
             return;
         if (st == DAP_FRAME_ERROR) {
             log_warn("malformed DAP framing from %s: %s", c->peer, err);
+            server_metrics_count(PODBUG_ERRORS, "bad_message", 1);
             conn_close(c, err);
             return;
         }
@@ -256,6 +265,11 @@ static void lws_log_bridge(int level, const char *line)
 int net_start(const server_options *opts)
 {
     lws_set_log_level(LLL_ERR | (opts->log_level >= LOG_DEBUG ? LLL_WARN : 0), lws_log_bridge);
+    server_limits_set(&opts->limits);
+    if (server_metrics_init(&opts->limits, (size_t)opts->snapshot_limit) != 0) {
+        log_error("out of memory registering the metrics");
+        return -1;
+    }
 
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
@@ -276,7 +290,7 @@ int net_start(const server_options *opts)
         log_error("cannot listen on %s:%d (in use, or a bad address?)", opts->listen_addr, opts->port);
         return -1;
     }
-    log_info("listening on %s:%d (probes: ws://%s:%d/probe, DAP: ws://%s:%d/dap, /healthz, /api/pods)",
+    log_info("listening on %s:%d (probes: ws://%s:%d/probe, DAP: ws://%s:%d/dap, /healthz, /metrics, /api/pods)",
              opts->listen_addr, opts->port, opts->listen_addr, opts->port, opts->listen_addr, opts->port);
     const char *addr = opts->listen_addr;
     bool any_addr = !addr || !*addr || strcmp(addr, "0.0.0.0") == 0 || strcmp(addr, "::") == 0;
@@ -321,4 +335,5 @@ void net_shutdown(void)
     if (context)
         lws_context_destroy(context);
     context = NULL;
+    metrics_reset();
 }

@@ -1,12 +1,13 @@
 /* The server's single libwebsockets event loop: the HTTP/WebSocket vhost (/probe, /dap, /healthz,
- * /api/pods) and the raw-TCP DAP vhost, routing each connection's events to its owner. */
+ * /metrics, /api/pods) and the raw-TCP DAP vhost, routing each connection's events to its owner. */
 #ifndef PODBUG_SERVER_NET_H
 #define PODBUG_SERVER_NET_H
 
 #include <stdint.h>
 #include "options.h"
 
-/* Creates the context and listeners. Returns 0, or -1 with a logged reason (e.g. port in use). */
+/* Puts the options' limits in force, registers the metrics, creates the context and listeners.
+ * Returns 0, or -1 with a logged reason (e.g. port in use). */
 int net_start(const server_options *opts);
 /* Runs the loop until net_request_stop (async-signal-safe) is called. */
 void net_run(void);

@@ -4,6 +4,7 @@
 #define PODBUG_SERVER_OPTIONS_H
 
 #include <stdio.h>
+#include "server_limits.h"
 #include "log.h"
 
 typedef struct server_options {
@@ -13,6 +14,9 @@ typedef struct server_options {
     log_level log_level;       /* --log-level */
     int probe_timeout_ms;      /* --probe-timeout-ms: how long a request to a probe may take */
     int snapshot_limit;        /* --snapshot-limit: snapshots kept (oldest evicted first) */
+    const char *redact;        /* --redact: name patterns every probe adds to its own; NULL none */
+    server_limits limits;      /* --max-message-bytes, --max-probes, --max-sessions,
+                                * --max-messages-per-second, --max-queued-bytes */
 } server_options;
 
 typedef enum { OPTIONS_RUN, OPTIONS_EXIT_OK, OPTIONS_EXIT_ERROR } options_result;

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "net.h"
 #include "probe_msg.h"
+#include "server_metrics.h"
 #include "snapshot_threads.h"
 
 typedef struct pending_request {
@@ -25,6 +26,13 @@ typedef struct pending_request {
 static pending_request *pending;
 static int request_timeout_ms = 3000;
 static int64_t last_heartbeat_ms;
+
+static const char *redact_patterns;
+
+void probe_link_set_redaction(const char *patterns)
+{
+    redact_patterns = patterns;
+}
 
 void probe_link_set_timeout(int timeout_ms)
 {
@@ -128,6 +136,8 @@ static void handle_hello(probe_peer *p, const probe_envelope *env)
     cJSON *body = cJSON_CreateObject();
     cJSON_AddNumberToObject(body, "heartbeat_ms", PROBE_HEARTBEAT_MS);
     cJSON_AddNumberToObject(body, "probe_id", (double)p->id);
+    if (redact_patterns)
+        cJSON_AddStringToObject(body, "redact", redact_patterns);
     send_text(p, probe_envelope_encode(PMSG_RESULT, env->id, body));
     dap_sessions_probe_joined(p);
 }
@@ -141,6 +151,7 @@ static void handle_stopped(probe_peer *p, const probe_envelope *env)
         return;
     }
     fleet_record_stop(p, &stop);
+    server_metrics_count(PODBUG_HITS, NULL, 1);
     dap_sessions_probe_stopped(p);
 }
 
@@ -164,6 +175,7 @@ static void handle_output(probe_peer *p, const probe_envelope *env)
         log_warn("probe %s sent a bad output event: %s", p->conn->peer, err);
         return;
     }
+    server_metrics_count_output(&line);
     dap_sessions_logpoint_output(p, &line);
     probe_output_free(&line);
 }
@@ -178,6 +190,7 @@ static void handle_snapshot(probe_peer *p, probe_envelope *env, size_t len)
         log_warn("probe %s sent an invalid snapshot (dropped): %s", fleet_display_name(p, name, sizeof name), err);
         return;
     }
+    server_metrics_count_snapshot(env->body);
     cJSON *body = cJSON_DetachItemFromObjectCaseSensitive(env->root, "body");
     env->body = NULL;
     snapshot_threads_on_snapshot(p, body, len);
@@ -191,6 +204,7 @@ static void handle_snapshot_dropped(probe_peer *p, const probe_envelope *env)
         log_warn("probe %s sent a bad snapshot.dropped event: %s", p->conn->peer, err);
         return;
     }
+    server_metrics_count(PODBUG_HITS_DROPPED, NULL, (uint64_t)report.dropped);
     snapshot_threads_on_dropped(p, &report);
     probe_snapshot_dropped_free(&report);
 }
@@ -205,6 +219,7 @@ static void handle_reply(probe_peer *p, const probe_envelope *env, bool ok)
     if (ok) {
         r->fn(r->ctx, p, env->body, NULL);
     } else {
+        server_metrics_count(PODBUG_ERRORS, "probe_error", 1);
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(env->body, "message");
         r->fn(r->ctx, p, NULL, cJSON_IsString(m) ? m->valuestring : "the probe reported an error");
     }
@@ -221,6 +236,7 @@ void probe_link_on_message(conn *c, const char *text, size_t len)
     char err[200];
     if (probe_envelope_decode(text, len, &env, err, sizeof err) != 0) {
         log_warn("malformed message from probe at %s: %s", c->peer, err);
+        server_metrics_count(PODBUG_ERRORS, "bad_message", 1);
         send_text(p, probe_error_encode(0, err));
         conn_close(c, "malformed probe message");
         return;

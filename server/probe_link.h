@@ -13,6 +13,8 @@ struct conn;
 #define PROBE_SILENCE_LIMIT_MS 15000
 
 void probe_link_set_timeout(int timeout_ms);
+/* Name patterns sent to every probe in its welcome (`redact`, PROBE_PROTOCOL.md 4.1); NULL none. */
+void probe_link_set_redaction(const char *patterns);
 
 void probe_link_on_open(struct conn *c);
 void probe_link_on_message(struct conn *c, const char *text, size_t len);

@@ -232,7 +232,8 @@ void reload_crash_on_snapshot(probe_peer *p, const cJSON *body)
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(reload, "reload_id");
     if (!cJSON_IsObject(reload))
         return;
-    const reload_record *r = cJSON_IsNumber(id) ? reloads_find((int64_t)id->valuedouble) : NULL;
+    bool in_range = cJSON_IsNumber(id) && id->valuedouble >= 1 && id->valuedouble <= (double)PROBE_MAX_INTEGER;
+    const reload_record *r = in_range ? reloads_find((int64_t)id->valuedouble) : NULL;
     if (!r) {
         log_warn("a crash in reloaded code of %s/%d names reload %.0f, which this server does not remember",
                  p->hello.pod, p->hello.pid, cJSON_IsNumber(id) ? id->valuedouble : 0.0);

@@ -11,6 +11,7 @@
 #include "probe_link.h"
 #include "reload_report.h"
 #include "reloads.h"
+#include "server_metrics.h"
 
 typedef enum run_phase { PHASE_CANARY, PHASE_WATCH, PHASE_FLEET, PHASE_UNDO } run_phase;
 
@@ -92,6 +93,7 @@ static void finish(reload_run *r)
         }
     char *summary = reload_summary(r->args.name, r->args.rollback, r->outcomes, r->n);
     bool ok = reload_all_done(r->args.rollback, r->outcomes, r->n);
+    server_metrics_count_reloads(r->outcomes, r->n);
     log_info("podbug/reload %lld: %s", (long long)r->reload_id, summary ? summary : "out of memory");
     cJSON *end = cJSON_CreateObject();
     cJSON_AddStringToObject(end, "message", summary ? summary : "done");

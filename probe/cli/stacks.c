@@ -8,6 +8,7 @@
 #include <string.h>
 #include "commands.h"
 #include "ptrace/stacks.h"
+#include "redaction.h"
 
 static const char usage[] =
     "usage: podbug stacks --pid N [--json]\n"
@@ -16,7 +17,9 @@ static const char usage[] =
     "loading anything into it: each thread is stopped with ptrace for a moment and left exactly\n"
     "as it was. Works on hung processes and on processes without the probe. Needs permission to\n"
     "trace N (root or CAP_SYS_PTRACE, or the same user under kernel.yama.ptrace_scope 0).\n"
-    "The last line says how long the process was stopped.\n";
+    "The last line says how long the process was stopped. Arguments whose names match the\n"
+    "redaction patterns (PODBUG_REDACT, default " REDACTION_DEFAULTS ")\n"
+    "show <redacted>, as in the probe.\n";
 
 static const char *base_name(const char *path)
 {
@@ -162,6 +165,12 @@ int cli_stacks(const server_url *server, int argc, char **argv)
         return rc == 1 ? 0 : rc;
     stacks_report report;
     char err[300];
+    redaction_rules redaction;
+    if (redaction_parse(getenv("PODBUG_REDACT"), &redaction, err, sizeof err) != 0) {
+        fprintf(stderr, "podbug stacks: %s\n", err);
+        return 2;
+    }
+    redaction_use(&redaction);
     if (stacks_read(pid, &report, err, sizeof err) != 0) {
         fprintf(stderr, "podbug stacks: %s\n", err);
         return 1;

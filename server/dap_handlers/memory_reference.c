@@ -54,8 +54,13 @@ probe_peer *dap_memory_probe(dap_session *s, const dap_request_ref *ref, const c
                           ref->command);
         return NULL;
     }
-    if (cJSON_IsNumber(offset))
+    if (cJSON_IsNumber(offset)) {
+        if (offset->valuedouble < -(double)PROBE_MAX_INTEGER || offset->valuedouble > (double)PROBE_MAX_INTEGER) {
+            dap_respond_error(ref, "%s: offset is out of range", ref->command);
+            return NULL;
+        }
         *address += (uint64_t)(int64_t)offset->valuedouble;
+    }
     probe_peer *p = NULL;
     if (*end == '@') {
         p = fleet_find(strtoull(end + 1, NULL, 10));

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds every libFuzzer target tests/fuzz/fuzz_*.c into build-fuzz/ and runs each for a bounded
-# time (FUZZ_SECONDS, default 30) on a scratch copy of its seed corpus; exits non-zero on a crash.
+# Builds every libFuzzer target tests/fuzz/fuzz_*.c (or the ones named as arguments) into build-fuzz/
+# and runs each for a bounded time (FUZZ_SECONDS, default 30) on a scratch copy of its seed corpus;
+# exits non-zero on a crash.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -11,20 +12,24 @@ cflags=(-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
         -Icommon -Iprotocol -Iprobe -Iserver -I/usr/include/libdwarf)
 sources=(common/*.c protocol/*.c)
-# The probe/ files a target needs besides common/ and protocol/ (the probe library as a whole
-# needs libdwarf, libunwind and a running agent; a parser or evaluator alone does not).
-probe_sources() {
+# The probe/ and server/ files a target needs besides common/ and protocol/ (the probe library as
+# a whole needs libdwarf, libunwind and a running agent; a parser or evaluator alone does not).
+target_sources() {
     case "$1" in
         fuzz_expr_parse) echo probe/expr_parse.c ;;
         fuzz_dwarf_expr) echo probe/dwarf_expr.c probe/safe_mem.c probe/frame_regs.c ;;
         # conditions resolve names against the fuzzer's own DWARF: the probe minus its entry
         fuzz_cond) ls probe/*.c | grep -v '^probe/main\.c$' ;;
+        # DAP requests go through the whole server but its entry point
+        fuzz_dap_dispatch) ls server/*.c server/dap_handlers/*.c | grep -v '^server/main\.c$' ;;
     esac
 }
-# The libraries a target needs besides cJSON.
-probe_libs() {
+# The libraries a target needs besides cJSON and libwebsockets (which common/'s WebSocket queue and
+# client need).
+target_libs() {
     case "$1" in
-        fuzz_cond) echo -lwebsockets -ldwarf -lelf -lunwind -lZydis -lcrypto -lpthread -ldl ;;
+        fuzz_cond) echo -ldwarf -lelf -lunwind -lZydis -lcrypto -lpthread -ldl ;;
+        fuzz_dap_dispatch) echo -lcrypto ;;
     esac
 }
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
@@ -33,12 +38,14 @@ scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
 failed=()
-for target_src in tests/fuzz/fuzz_*.c; do
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(tests/fuzz/fuzz_*.c)
+for target_src in "${targets[@]}"; do
     target="$(basename "$target_src" .c)"
     echo "== building $target"
-    read -r -a extra <<<"$(probe_sources "$target" | tr '\n' ' ')"
-    read -r -a libs <<<"$(probe_libs "$target")"
-    clang "${cflags[@]}" -o "$out/$target" "$target_src" "${sources[@]}" "${extra[@]}" -lcjson \
+    read -r -a extra <<<"$(target_sources "$target" | tr '\n' ' ')"
+    read -r -a libs <<<"$(target_libs "$target")"
+    clang "${cflags[@]}" -o "$out/$target" "$target_src" "${sources[@]}" "${extra[@]}" -lcjson -lwebsockets \
         "${libs[@]}"
 
     corpus="$scratch/$target"

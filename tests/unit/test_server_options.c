@@ -193,13 +193,49 @@ Test(server_options, only_the_first_bad_flag_is_reported)
     parse_run_free(&run);
 }
 
+Test(server_options, limits_default_and_apply)
+{
+    char *none[] = { NULL };
+    parse_run defaults = parse_args(none);
+    cr_expect_eq(defaults.opts.limits.max_message_bytes, 32u * 1024u * 1024u);
+    cr_expect_eq(defaults.opts.limits.max_probes, 10000);
+    cr_expect_eq(defaults.opts.limits.max_sessions, 100);
+    cr_expect_eq(defaults.opts.limits.max_messages_per_second, LIMIT_DEFAULT_MESSAGES_PER_SECOND);
+    cr_expect_eq(defaults.opts.limits.max_queued_bytes, 64u * 1024u * 1024u);
+    parse_run_free(&defaults);
+
+    parse_run run = PARSE("--max-message-bytes", "1024", "--max-probes", "1", "--max-sessions", "2",
+                          "--max-messages-per-second", "3", "--max-queued-bytes", "4096");
+    cr_assert_eq(run.result, OPTIONS_RUN, "%s", run.err);
+    cr_expect_eq(run.opts.limits.max_message_bytes, 1024);
+    cr_expect_eq(run.opts.limits.max_probes, 1);
+    cr_expect_eq(run.opts.limits.max_sessions, 2);
+    cr_expect_eq(run.opts.limits.max_messages_per_second, 3);
+    cr_expect_eq(run.opts.limits.max_queued_bytes, 4096);
+    parse_run_free(&run);
+}
+
+Test(server_options, bad_limits_are_refused)
+{
+    expect_refused(PARSE("--max-probes", "0"), "podbug-server: --max-probes takes a whole number 1..1000000, not '0'\n");
+    expect_refused(PARSE("--max-sessions", "-1"),
+                   "podbug-server: --max-sessions takes a whole number 1..100000, not '-1'\n");
+    expect_refused(PARSE("--max-message-bytes", "1k"),
+                   "podbug-server: --max-message-bytes takes a whole number 1024..1073741824, not '1k'\n");
+    expect_refused(PARSE("--max-messages-per-second", ""),
+                   "podbug-server: --max-messages-per-second takes a whole number 1..10000000, not ''\n");
+    expect_refused(PARSE("--max-queued-bytes", "4095"),
+                   "podbug-server: --max-queued-bytes takes a whole number 4096..68719476736, not '4095'\n");
+}
+
 Test(server_options, help_mentions_every_flag)
 {
     parse_run run = PARSE("--help");
     cr_assert_eq(run.result, OPTIONS_EXIT_OK);
     cr_expect_str_empty(run.err);
     static const char *flags[] = { "--listen", "--port", "--dap-port", "--log-level", "--probe-timeout-ms",
-                                   "--version", "--help" };
+                                   "--max-message-bytes", "--max-probes", "--max-sessions",
+                                   "--max-messages-per-second", "--max-queued-bytes", "--version", "--help" };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         cr_expect_not_null(strstr(run.out, flags[i]), "--help does not mention %s", flags[i]);
     cr_expect_not_null(strstr(run.out, "usage: podbug-server"));
