@@ -4,6 +4,7 @@
 // rounds; and the server's resident memory per connected probe.
 import fs from 'node:fs';
 import path from 'node:path';
+import { pct } from './lib/latency.mjs';
 import { CheckedClient, markerLine, repoRoot, Server, Target, watchdog } from '../tests/integration/lib/harness.mjs';
 
 const SIZES = (process.env.PODBUG_BENCH_FLEET || '1,10,100,500').split(',').map(Number);
@@ -16,7 +17,6 @@ const outFile = process.argv[2];
 const source = path.join(repoRoot, 'tests/targets/worker.c');
 const line = markerLine(source, 'BP:compute_fee');
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 const rssKiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 const openFilesLimit = () => Number(/Max open files\s+(\d+)/.exec(fs.readFileSync('/proc/self/limits', 'utf8'))[1]);
 

@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pct } from './lib/latency.mjs';
 import { buildDir, CheckedClient, Server, Target, waitFor, watchdog } from '../tests/integration/lib/harness.mjs';
 
 const SIZES = (process.env.PODBUG_BENCH_RELOAD_FLEET || '1,10,50').split(',').map(Number);
@@ -20,7 +21,6 @@ const V1 = 20;                  // handle() of {amount 10} in v1 and v2 (tests/t
 const V2 = 31;
 const outFile = process.argv[2];
 const ms = (ns) => Number(ns) / 1e6;
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 const now = () => process.hrtime.bigint();
 
 const children = [];

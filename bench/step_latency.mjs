@@ -1,8 +1,8 @@
 // Latency of DAP stepping through the whole chain, measured with a real DAP client: a `next`
 // request -> probe single-steps the thread in-process -> "stopped" event (reason step). Rows: a
 // simple line (`sink += a`), and a line whose call is stepped over (`leaf(...)`), p50/p99 over 200.
-import fs from 'node:fs';
 import path from 'node:path';
+import { latencyRow, reportLatencyRows } from './lib/latency.mjs';
 import { CheckedClient, markerLine, repoRoot, Server, Target, watchdog } from '../tests/integration/lib/harness.mjs';
 
 const SAMPLES = 200;
@@ -11,7 +11,6 @@ const source = path.join(repoRoot, 'tests/targets/steps.c');
 const simpleLine = markerLine(source, 'STEP:after_leaf');
 const callLine = markerLine(source, 'STEP:call_leaf');
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
 const server = await Server.start();
 const target = await Target.start('steps-O0', { serverUrl: server.probeUrl, pod: 'bench' });
@@ -44,8 +43,7 @@ try {
   stopWatchdog();
 }
 const rows = [
-  { name: 'next on a simple line -> DAP stopped (-O0)', p50_ms: pct(simple, 0.5), p99_ms: pct(simple, 0.99), n: simple.length },
-  { name: 'next over a call -> DAP stopped (-O0)', p50_ms: pct(overCall, 0.5), p99_ms: pct(overCall, 0.99), n: overCall.length },
+  latencyRow('next on a simple line -> DAP stopped (-O0)', simple),
+  latencyRow('next over a call -> DAP stopped (-O0)', overCall),
 ];
-for (const r of rows) console.log(`${r.name.padEnd(48)} p50 ${r.p50_ms.toFixed(2).padStart(7)} ms   p99 ${r.p99_ms.toFixed(2).padStart(7)} ms   (n=${r.n})`);
-if (outFile) fs.writeFileSync(outFile, JSON.stringify(rows, null, 2));
+reportLatencyRows(rows, 48, outFile);

@@ -1,8 +1,8 @@
 // Stop latency through the whole chain, measured with a real DAP client: a target thread reaches an
 // armed breakpoint -> trap -> every thread stopped -> probe -> server -> DAP "stopped" event.
 // Also: setBreakpoints round trip (resolve + arm in one process). Prints p50/p99; writes JSON.
-import fs from 'node:fs';
 import path from 'node:path';
+import { latencyRow, reportLatencyRows } from './lib/latency.mjs';
 import { CheckedClient, markerLine, repoRoot, Server, Target, watchdog } from '../tests/integration/lib/harness.mjs';
 
 const ROUNDS = 30;
@@ -10,7 +10,6 @@ const outFile = process.argv[2];
 const source = path.join(repoRoot, 'tests/targets/worker.c');
 const line = markerLine(source, 'BP:compute_fee');
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
 const server = await Server.start();
 // 4 idle worker threads (they call the code once at start, then sleep 100 s) + the main thread on stdin.
@@ -48,8 +47,7 @@ try {
   stopWatchdog();
 }
 const rows = [
-  { name: 'trigger -> DAP stopped event (5 threads stopped)', p50_ms: pct(stopLatency, 0.5), p99_ms: pct(stopLatency, 0.99), n: stopLatency.length },
-  { name: 'setBreakpoints round trip (resolve + arm, 1 process)', p50_ms: pct(setLatency, 0.5), p99_ms: pct(setLatency, 0.99), n: setLatency.length },
+  latencyRow('trigger -> DAP stopped event (5 threads stopped)', stopLatency),
+  latencyRow('setBreakpoints round trip (resolve + arm, 1 process)', setLatency),
 ];
-for (const r of rows) console.log(`${r.name.padEnd(56)} p50 ${r.p50_ms.toFixed(2).padStart(7)} ms   p99 ${r.p99_ms.toFixed(2).padStart(7)} ms   (n=${r.n})`);
-if (outFile) fs.writeFileSync(outFile, JSON.stringify(rows, null, 2));
+reportLatencyRows(rows, 56, outFile);

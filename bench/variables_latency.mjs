@@ -1,8 +1,8 @@
 // Variables and evaluate latency through the whole chain (DAP client -> server -> probe -> DWARF ->
 // memory -> back), stopped in tests/targets/wide.c: expanding a struct of 50 fields, and evaluating
 // req->user->name. Prints p50/p99 over repeated requests; writes JSON when given a path.
-import fs from 'node:fs';
 import path from 'node:path';
+import { latencyRow, reportLatencyRows } from './lib/latency.mjs';
 import { CheckedClient, markerLine, repoRoot, Server, Target, watchdog } from '../tests/integration/lib/harness.mjs';
 
 const ROUNDS = 50;
@@ -10,7 +10,6 @@ const outFile = process.argv[2];
 const source = path.join(repoRoot, 'tests/targets/wide.c');
 const line = markerLine(source, 'BP:handle');
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
 async function timed(rounds, fn) {
   const out = [];
@@ -52,8 +51,8 @@ try {
   await client.disconnectRequest({});
   rows = [
     { name: 'variables: struct of 50 fields (first request)', p50_ms: first[0], p99_ms: first[0], n: 1 },
-    { name: 'variables: struct of 50 fields', p50_ms: pct(variables, 0.5), p99_ms: pct(variables, 0.99), n: ROUNDS },
-    { name: 'evaluate req->user->name', p50_ms: pct(evaluate, 0.5), p99_ms: pct(evaluate, 0.99), n: ROUNDS },
+    latencyRow('variables: struct of 50 fields', variables),
+    latencyRow('evaluate req->user->name', evaluate),
   ];
 } finally {
   await client.close();
@@ -61,5 +60,4 @@ try {
   await server.stop();
   stopWatchdog();
 }
-for (const r of rows) console.log(`${r.name.padEnd(56)} p50 ${r.p50_ms.toFixed(2).padStart(7)} ms   p99 ${r.p99_ms.toFixed(2).padStart(7)} ms   (n=${r.n})`);
-if (outFile) fs.writeFileSync(outFile, JSON.stringify(rows, null, 2));
+reportLatencyRows(rows, 56, outFile);

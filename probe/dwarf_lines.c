@@ -587,9 +587,9 @@ void dwarf_module_free(dwarf_module *module)
     *module = (dwarf_module){ 0 };
 }
 
-const dwarf_line_row *dwarf_module_row_at(const dwarf_module *module, uint64_t address)
+size_t dwarf_module_first_row_above(const dwarf_module *module, uint64_t address)
 {
-    size_t lo = 0, hi = module->row_count; /* first row above address */
+    size_t lo = 0, hi = module->row_count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (module->rows[mid].address <= address)
@@ -597,6 +597,12 @@ const dwarf_line_row *dwarf_module_row_at(const dwarf_module *module, uint64_t a
         else
             hi = mid;
     }
+    return lo;
+}
+
+const dwarf_line_row *dwarf_module_row_at(const dwarf_module *module, uint64_t address)
+{
+    size_t lo = dwarf_module_first_row_above(module, address);
     if (lo == 0 || module->rows[lo - 1].end_sequence)
         return NULL;
     return &module->rows[lo - 1];

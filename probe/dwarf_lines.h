@@ -61,6 +61,8 @@ void dwarf_module_free(dwarf_module *module);
 
 /* The row describing address: NULL when no sequence covers it. */
 const dwarf_line_row *dwarf_module_row_at(const dwarf_module *module, uint64_t address);
+/* Index of the first row whose address is above address (row_count when none). */
+size_t dwarf_module_first_row_above(const dwarf_module *module, uint64_t address);
 /* The function whose ranges contain address, or NULL. */
 const dwarf_function *dwarf_module_function_at(const dwarf_module *module, uint64_t address);
 

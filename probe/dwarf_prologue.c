@@ -20,26 +20,12 @@ bool dwarf_module_range_from(const dwarf_module *module, uint64_t entry, uint64_
     return true;
 }
 
-/* Index of the first row whose address is above address. */
-static size_t first_row_above(const dwarf_module *module, uint64_t address)
-{
-    size_t lo = 0, hi = module->row_count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (module->rows[mid].address <= address)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 uint64_t dwarf_module_after_prologue(const dwarf_module *module, uint64_t entry, uint64_t end)
 {
     const dwarf_line_row *at_entry = dwarf_module_row_at(module, entry);
     if (!at_entry)
         return entry;
-    for (size_t i = first_row_above(module, entry); i < module->row_count; i++) {
+    for (size_t i = dwarf_module_first_row_above(module, entry); i < module->row_count; i++) {
         const dwarf_line_row *row = &module->rows[i];
         if (row->address >= end || row->sequence != at_entry->sequence || row->end_sequence)
             break;
