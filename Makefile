@@ -9,7 +9,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -g $(OPT) $(SAN) -fPIC -Wall -Wextra -Wno-unus
            -Icommon -Iprotocol -Iprobe -Iserver -I/usr/include/libdwarf
 LDFLAGS += $(SAN)
 
-LIBS_SERVER = -lwebsockets -lcjson -lcrypto
+LIBS_SERVER = -lwebsockets -lcjson -lssl -lcrypto
 LIBS_PROBE  = -lwebsockets -lcjson -ldwarf -lelf -lunwind -lZydis -lcrypto -lpthread -ldl
 LIBS_TEST   = -lcriterion -lcrypto
 LIBS_PTRACE = -ldwarf -lelf -lunwind-ptrace -lunwind-generic
@@ -27,7 +27,7 @@ PTRACE_SRC   := $(wildcard probe/ptrace/*.c)
 CLI_SHARED_SRC := probe/symbols.c probe/dwarf_lines.c probe/elf_module.c probe/path_match.c \
                   probe/debuginfo.c probe/debuginfo_store.c probe/dwarf_die.c probe/dwarf_ops.c \
                   probe/dwarf_locations.c probe/dwarf_scopes.c probe/dwarf_types.c \
-                  probe/dwarf_expr.c probe/frame_regs.c probe/safe_mem.c probe/value.c \
+                  probe/dwarf_expr.c probe/frame_regs.c probe/safe_mem.c probe/guarded_copy.c probe/value.c \
                   probe/value_support.c probe/value_format.c probe/variable_view.c \
                   probe/thread_frames_expand.c probe/proc_info.c probe/config.c probe/reload_elf.c \
                   probe/redaction.c

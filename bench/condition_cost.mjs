@@ -1,9 +1,10 @@
 // Cost per hit of a breakpoint whose condition is false (r->amount > 1000000000), measured inside
 // the target (tests/targets/hotloop.c, -O2) in one run: no breakpoint, podbug's breakpoint with
-// the condition evaluated in the probe, podbug's logpoint with a true condition (rate-limited to
-// 100 lines/s, as in production), a snapshot of 10 frames with their locals (every hit captured:
-// the hitting thread's cost, and the capture alone as the probe timed it), and gdb's conditional
-// breakpoint in batch mode.
+// the condition evaluated in the probe through a trap (a session with fastBreakpoints: false) and
+// through the fast path (a jump to a trampoline), podbug's logpoint with a true condition
+// (rate-limited to 100 lines/s, as in production) each way, a snapshot of 10 frames with their
+// locals (every hit captured: the hitting thread's cost, and the capture alone as the probe timed
+// it), and gdb's conditional breakpoint in batch mode.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -53,7 +54,9 @@ async function snapshotRows(client, target) {
     truncated: body.snapshots.some((s) => s.truncated) };
 }
 
-async function podbugRows() {
+/** The false-condition and true-logpoint rows of one path (fast: the session's fastBreakpoints),
+ *  and with snapshots the snapshot rows too. */
+async function podbugRows(fast, withSnapshots) {
   const server = await Server.start();
   const target = await Target.start('hotloop-O2', { serverUrl: server.probeUrl, pod: 'bench-cond', stdin: true });
   await server.waitForPods(1);
@@ -63,19 +66,19 @@ async function podbugRows() {
     const plain = await measure(target, 20000000);
     await client.initializeRequest({ adapterID: 'podbug' });
     const initialized = client.waitForEvent('initialized');
-    await client.attachRequest({ selector: { pod: 'bench-cond' },
+    await client.attachRequest({ selector: { pod: 'bench-cond' }, fastBreakpoints: fast,
       budgets: { conditionCpuPercent: 100, snapshotsPerSecond: 100000, snapshotBytesPerSecond: 1073741824, snapshotFrames: 10 } });
     await initialized;
     const bp = (await client.setBreakpointsRequest({ source: { path: source }, breakpoints: [{ line, condition }] })).body.breakpoints[0];
-    if (!bp.verified) throw new Error(`breakpoint not armed: ${bp.message}`);
+    if (!bp.verified || !bp.message.includes(fast ? '(fast)' : '(trap')) throw new Error(`breakpoint not armed as wanted: ${bp.message}`);
     await client.configurationDoneRequest();
-    const falseCondition = await measure(target, 200000);
+    const falseCondition = await measure(target, fast ? 20000000 : 200000);
     const log = { line, condition: 'r->amount > 0', logMessage: 'amount {r->amount}' };
     const lp = (await client.setBreakpointsRequest({ source: { path: source }, breakpoints: [log] })).body.breakpoints[0];
     if (!lp.verified) throw new Error(`logpoint not armed: ${lp.message}`);
     const trueLogpoint = await measure(target, 200000);
     await client.setBreakpointsRequest({ source: { path: source }, breakpoints: [] });
-    const snapshot = await snapshotRows(client, target);
+    const snapshot = withSnapshots ? await snapshotRows(client, target) : {};
     await client.disconnectRequest({});
     return { plain, falseCondition, trueLogpoint, ...snapshot };
   } finally {
@@ -105,12 +108,15 @@ function gdbRow(calls) {
   });
 }
 
-const { plain, falseCondition, trueLogpoint, plainDeep, snapshotHit, captureP50, captureP99, frames, truncated } = await podbugRows();
+const trap = await podbugRows(false, false);
+const { plain, falseCondition, trueLogpoint, plainDeep, snapshotHit, captureP50, captureP99, frames, truncated } = await podbugRows(true, true);
 const gdb = await gdbRow(2000);
 const rows = [
   { name: 'plain call (no breakpoint)', ns_per_hit: plain, ratio_to_plain: 1 },
-  { name: 'podbug: false condition, evaluated in the probe', ns_per_hit: falseCondition },
-  { name: 'podbug: true condition + logpoint (100 lines/s)', ns_per_hit: trueLogpoint },
+  { name: 'podbug: false condition via trap', ns_per_hit: trap.falseCondition },
+  { name: 'podbug: false condition via jump (fast path)', ns_per_hit: falseCondition },
+  { name: 'podbug: true condition + logpoint via trap (100 lines/s)', ns_per_hit: trap.trueLogpoint },
+  { name: 'podbug: true condition + logpoint via jump (100 lines/s)', ns_per_hit: trueLogpoint },
   { name: 'plain call 10 frames deep (no breakpoint)', ns_per_hit: plainDeep, ratio_to_plain: 1 },
   { name: `podbug: snapshot of ${frames} frames with locals`, ns_per_hit: snapshotHit, base: plainDeep },
   { name: '  of which the capture (probe-timed, p50)', ns_per_hit: captureP50, base: plainDeep },
@@ -119,7 +125,8 @@ const rows = [
 ];
 for (const r of rows) r.ratio_to_plain ??= r.ns_per_hit / (r.base ?? plain);
 for (const r of rows) delete r.base;
-for (const r of rows) console.log(`${r.name.padEnd(52)} ${r.ns_per_hit.toFixed(1).padStart(12)} ns/hit  ${r.ratio_to_plain.toFixed(0).padStart(8)}x plain`);
-console.log(`gdb / podbug per false-condition hit: ${(gdb / falseCondition).toFixed(0)}x`);
+for (const r of rows) console.log(`${r.name.padEnd(58)} ${r.ns_per_hit.toFixed(1).padStart(12)} ns/hit  ${r.ratio_to_plain.toFixed(0).padStart(8)}x plain`);
+console.log(`gdb / podbug per false-condition hit: ${(gdb / trap.falseCondition).toFixed(0)}x via trap, ${(gdb / falseCondition).toFixed(0)}x via jump`);
+console.log(`fast path: ${(falseCondition - plain).toFixed(1)} ns per false hit above a plain call (goal < 10 ns)`);
 console.log(`snapshot: ${frames} frames captured${truncated ? ' (some truncated by the budget)' : ''}; goal < 50 us of the hitting thread's time`);
 if (outFile) fs.writeFileSync(outFile, JSON.stringify(rows, null, 2));

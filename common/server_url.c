@@ -1,5 +1,5 @@
-/* ws://HOST[:PORT][/PATH] parsing (see server_url.h). Only plain ws:// for now: TLS (wss://)
- * comes with the security work and is refused with a clear message until then. */
+/* ws://HOST[:PORT][/PATH] and wss://HOST[:PORT][/PATH] parsing (see server_url.h). Both default to
+ * port 4700: the server serves either plain or TLS there, never both. */
 #include "server_url.h"
 
 #include <stdio.h>
@@ -9,15 +9,12 @@
 int server_url_parse(const char *url, const char *what, server_url *out, char *err, size_t err_len)
 {
     memset(out, 0, sizeof *out);
-    if (strncmp(url, "wss://", 6) == 0) {
-        snprintf(err, err_len, "%s '%s': wss:// (TLS) is not supported yet; use ws://", what, url);
+    out->tls = strncmp(url, "wss://", 6) == 0;
+    if (!out->tls && strncmp(url, "ws://", 5) != 0) {
+        snprintf(err, err_len, "%s must look like ws://HOST:PORT or wss://HOST:PORT, not '%s'", what, url);
         return -1;
     }
-    if (strncmp(url, "ws://", 5) != 0) {
-        snprintf(err, err_len, "%s must look like ws://HOST:PORT, not '%s'", what, url);
-        return -1;
-    }
-    const char *host = url + 5;
+    const char *host = url + strlen(server_url_scheme(out));
     size_t host_len = strcspn(host, ":/");
     if (host_len == 0 || host_len >= sizeof out->host) {
         snprintf(err, err_len, "%s '%s' has no host", what, url);
@@ -38,4 +35,9 @@ int server_url_parse(const char *url, const char *what, server_url *out, char *e
     }
     snprintf(out->path, sizeof out->path, "%s", rest);
     return 0;
+}
+
+const char *server_url_scheme(const server_url *url)
+{
+    return url->tls ? "wss://" : "ws://";
 }

@@ -17,11 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 #include "config.h"
+#include "fast_sites.h"
 #include "log.h"
 #include "msg_assembler.h"
 #include "out_queue.h"
 #include "probe_msg.h"
 #include "safe_mem.h"
+#include "server_refusal.h"
 #include "server_requests.h"
 #include "stopper.h"
 #include "symbols.h"
@@ -44,7 +46,8 @@ static int notify_fds[2] = { -1, -1 };
 static lws_sorted_usec_list_t reconnect_timer, heartbeat_timer;
 static bool reconnect_scheduled;
 static int backoff_ms = BACKOFF_FIRST_MS;
-static bool unreachable_reported;
+static char unreachable_reported[800]; /* the last reason logged while the server cannot be reached */
+static char tls_refusal[200];          /* why this attempt's server certificate was refused; "" if it was not */
 static int64_t last_server_message_ms;
 #define MAX_AFTER_FLUSH 8
 static void (*after_flush[MAX_AFTER_FLUSH])(void);
@@ -146,12 +149,14 @@ static void connection_lost(const char *why)
     server_wsi = NULL;
     out_queue_clear(&outgoing);
     run_after_flush();
-    if (was_connected) {
+    if (was_connected && server_refusal_active()) {
+        server_requests_on_disconnect();
+    } else if (was_connected) {
         log_warn("lost the server at %s: %s; the program runs on, retrying", config.server_url, why);
         server_requests_on_disconnect();
-    } else if (!unreachable_reported) {
+    } else if (strcmp(why, unreachable_reported) != 0) {
         log_warn("cannot reach the server at %s (%s); the program runs on, retrying", config.server_url, why);
-        unreachable_reported = true;
+        snprintf(unreachable_reported, sizeof unreachable_reported, "%s", why);
     }
     schedule_reconnect();
 }
@@ -159,7 +164,9 @@ static void connection_lost(const char *why)
 static void connect_to_server(lws_sorted_usec_list_t *sul)
 {
     reconnect_scheduled = false;
-    if (!ws_client_connect(context, config.host, config.port, config.path, PROBE_WS_SUBPROTOCOL, &server_wsi))
+    tls_refusal[0] = '\0';
+    if (!ws_client_connect(context, config.host, config.port, config.path, PROBE_WS_SUBPROTOCOL, config.tls,
+                           &server_wsi))
         connection_lost("connect failed");
 }
 
@@ -194,6 +201,7 @@ static void receive(const void *in, size_t len, bool is_final)
         break;
     }
     last_server_message_ms = now_ms();
+    server_refusal_clear();
     probe_envelope env;
     char err[200];
     if (probe_envelope_decode(msg, msg_len, &env, err, sizeof err) != 0) {
@@ -219,10 +227,12 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
     switch (reason) {
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
         connected = true;
-        backoff_ms = BACKOFF_FIRST_MS;
-        unreachable_reported = false;
+        if (!server_refusal_active()) /* a refused probe keeps backing off */
+            backoff_ms = BACKOFF_FIRST_MS;
+        unreachable_reported[0] = '\0';
         last_server_message_ms = now_ms();
-        log_info("connected to %s", config.server_url);
+        if (!server_refusal_active())
+            log_info("connected to %s", config.server_url);
         server_requests_on_connect();
         break;
     case LWS_CALLBACK_CLIENT_RECEIVE:
@@ -230,8 +240,27 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
         break;
     case LWS_CALLBACK_CLIENT_WRITEABLE:
         return write_next(wsi);
+    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+        if (config.token[0] && ws_client_add_bearer_token(wsi, in, len, config.token) != 0) {
+            log_warn("PODBUG_TOKEN is too long for the handshake");
+            return -1;
+        }
+        break;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        server_refusal_note(in, len);
+        break;
+    case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+        ws_client_tls_verdict(user, len, tls_refusal, sizeof tls_refusal);
+        break;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        connection_lost(in ? (const char *)in : "connection error");
+        if (tls_refusal[0]) {
+            char why[sizeof unreachable_reported];
+            snprintf(why, sizeof why, "%s (PODBUG_CA=%s)", tls_refusal,
+                     config.ca_file[0] ? config.ca_file : "unset: the system's CAs");
+            connection_lost(why);
+        } else {
+            connection_lost(ws_client_error_text(in, config.tls));
+        }
         break;
     case LWS_CALLBACK_CLIENT_CLOSED:
         connection_lost("connection closed");
@@ -283,6 +312,8 @@ static struct lws_context *create_context(void)
     memset(&info, 0, sizeof info);
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = protocols;
+    if (config.tls)
+        ws_client_tls_context(&info, config.ca_file);
     struct lws_context *ctx = lws_create_context(&info);
     sigaction(SIGPIPE, &target_sigpipe, NULL);
     return ctx;
@@ -359,6 +390,7 @@ int agent_start(const char *settings, char *err, size_t err_len)
     snprintf(prefix, sizeof prefix, "podbug-probe[%d]", (int)getpid());
     log_set_prefix(prefix);
     log_set_level(config.log_level);
+    fast_sites_allow(config.fast_breakpoints);
 
     /* The agent takes no asynchronous signals meant for the program (SIGINT, SIGTERM, timers...). */
     sigset_t all, old;

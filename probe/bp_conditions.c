@@ -19,7 +19,16 @@
  *
  * Counts and budgets. Hit and error counts, rate limits and the CPU budget belong to the
  * breakpoint, not the address (a line at -O2 has several addresses): each slot points to its
- * breakpoint's `bp_stats` record. */
+ * breakpoint's `bp_stats` record.
+ *
+ * The fast path (a trampoline's C entry) announces itself in fast_readers' per-thread records
+ * instead of the in-flight counters (a locked add there costs more than a false condition), and
+ * runs the same evaluation without a ucontext: logpoints
+ * capture there; the stop and snapshot breakpoints that want the hit are left in the thread's
+ * verdict, which the trap path that follows (the trampoline's int3, same thread, same address)
+ * takes instead of evaluating again, so that each hit is counted once. Its CPU budget is charged
+ * by sampling: one evaluation in FAST_CPU_SAMPLE per thread is timed (two clock reads cost more
+ * than a false condition) and charged FAST_CPU_SAMPLE times over. */
 #include "bp_conditions.h"
 
 #include <ctype.h>
@@ -30,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fast_readers.h"
 #include "frame_capture.h"
 #include "probe_msg.h"
 #include "rate_limit.h"
@@ -45,6 +55,10 @@ _Static_assert(ADDRESS_TABLE_SIZE >= 2 * TRAP_MAX_SITES, "address table must sta
 
 /* The CPU budget's burst: this much wall time of allowance (2 s at the budget's rate). */
 #define CPU_BURST_NS (2 * RATE_SECOND_NS)
+/* The fast path times one evaluation in this many (a power of two), and charges at most this
+ * much for one (a thread preempted while timed would otherwise be charged 64 preemptions). */
+#define FAST_CPU_SAMPLE 64u
+#define FAST_CPU_SAMPLE_MAX_NS 100000u
 
 /* One breakpoint's counts, shared by all its addresses. Agent-only fields are touched by the
  * agent alone; the handler writes the error fields once, then raises error_recorded. */
@@ -100,6 +114,15 @@ static atomic_uint reader_epoch;
 static atomic_uint_fast64_t readers[2];
 static atomic_uint_fast64_t news;
 
+/* The fast path's verdict for the trap path that follows on this thread. */
+typedef struct fast_verdict {
+    uintptr_t address;              /* 0: none */
+    size_t n;
+    int64_t ids[BP_CONDITIONS_MAX_PER_ADDRESS]; /* stop and snapshot breakpoints wanting the hit */
+} fast_verdict;
+static __thread __attribute__((tls_model("initial-exec"))) fast_verdict verdict;
+static __thread __attribute__((tls_model("initial-exec"))) unsigned fast_evaluations;
+
 /* ---- handler side: no allocation, no locks, no I/O -------------------------------------- */
 
 PODBUG_HANDLER_TEXT static size_t address_hash(uintptr_t addr)
@@ -144,27 +167,38 @@ PODBUG_HANDLER_TEXT static void record_error(bp_stats *stats, const cond_error *
     atomic_fetch_add(&news, 1);
 }
 
-/* Charges one evaluation's time to the CPU budget; the first overrun switches the breakpoint off. */
-PODBUG_HANDLER_TEXT static void charge_cpu(bp_stats *stats, uint64_t now_ns, uint64_t spent_ns)
+/* Charges evaluations' time to the CPU budget; the first overrun switches the breakpoint off. */
+PODBUG_HANDLER_TEXT static void charge_cpu(bp_stats *stats, uint64_t now_ns, uint64_t spent_ns,
+                                           unsigned evaluations)
 {
     atomic_fetch_add_explicit(&stats->cpu_ns, spent_ns, memory_order_relaxed);
-    atomic_fetch_add_explicit(&stats->evaluations, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&stats->evaluations, evaluations, memory_order_relaxed);
     uint64_t allowance = spent_ns * 100u / stats->budget.cpu_percent;
     if (!rate_limit_charge(&stats->cpu, now_ns, allowance, CPU_BURST_NS) &&
         !atomic_exchange(&stats->switched_off, true))
         atomic_fetch_add(&news, 1);
 }
 
-/* True when the slot's condition holds (no condition: always); an error counts as false. */
-PODBUG_HANDLER_TEXT static bool condition_holds(const bp_slot *slot, const frame_regs *regs)
+/* True when the slot's condition holds (no condition: always); an error counts as false. The
+ * fast path times one evaluation in FAST_CPU_SAMPLE. */
+PODBUG_HANDLER_TEXT static bool condition_holds(const bp_slot *slot, const frame_regs *regs,
+                                                bool fast)
 {
     if (!slot->program)
         return true;
     cond_error err = { NULL, 0 };
-    uint64_t start = rate_now_ns();
-    cond_result r = cond_eval(slot->program, regs, &err);
-    uint64_t end = rate_now_ns();
-    charge_cpu(slot->stats, end, end - start);
+    cond_result r;
+    unsigned weight = fast ? FAST_CPU_SAMPLE : 1;
+    if (fast && (++fast_evaluations & (FAST_CPU_SAMPLE - 1)) != 0) {
+        r = cond_eval(slot->program, regs, &err);
+    } else {
+        uint64_t start = rate_now_ns();
+        r = cond_eval(slot->program, regs, &err);
+        uint64_t end = rate_now_ns();
+        uint64_t spent = fast && end - start > FAST_CPU_SAMPLE_MAX_NS ? FAST_CPU_SAMPLE_MAX_NS
+                                                                       : end - start;
+        charge_cpu(slot->stats, end, spent * weight, weight);
+    }
     if (r == COND_ERROR)
         record_error(slot->stats, &err);
     return r == COND_TRUE;
@@ -197,36 +231,106 @@ PODBUG_HANDLER_TEXT static void snapshot_hit(const bp_slot *slot, ucontext_t *uc
                       rate_cost_ns((uint64_t)bytes, stats->budget.bytes_per_second), RATE_SECOND_NS);
 }
 
+/* One hit's evaluation of set, shared by both paths: conditions, hit conditions and counts;
+ * logpoints capture here. A stop that wants the hit writes its id to ids; a snapshot captures
+ * now on the trap path (uc), or writes its id too on the fast path (uc NULL), for the trap path
+ * that follows to capture. Returns the ids written. */
+PODBUG_HANDLER_TEXT static size_t evaluate(const address_set *set, const frame_regs *regs,
+                                           ucontext_t *uc, int64_t *ids, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        const bp_slot *slot = &set->slots[i];
+        if (atomic_load_explicit(&slot->stats->switched_off, memory_order_relaxed) ||
+            !condition_holds(slot, regs, uc == NULL))
+            continue;
+        uint64_t count = atomic_fetch_add(&slot->stats->hits, 1) + 1;
+        if (!hit_condition_holds(slot->hit, count))
+            continue;
+        if (slot->action == BP_LOG)
+            log_hit(slot, regs);
+        else if (slot->action == BP_SNAPSHOT && uc)
+            snapshot_hit(slot, uc);
+        else if (n < max)
+            ids[n++] = slot->bp_id;
+    }
+    return n;
+}
+
+PODBUG_HANDLER_TEXT static bool in_verdict(int64_t bp_id)
+{
+    for (size_t i = 0; i < verdict.n; i++)
+        if (verdict.ids[i] == bp_id)
+            return true;
+    return false;
+}
+
+/* The trap path after a fast hit: the verdict's snapshots are captured, its stops returned. */
+PODBUG_HANDLER_TEXT static size_t take_verdict(const address_set *set, ucontext_t *uc,
+                                               int64_t *ids, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        const bp_slot *slot = &set->slots[i];
+        if (!in_verdict(slot->bp_id))
+            continue;
+        if (slot->action == BP_SNAPSHOT)
+            snapshot_hit(slot, uc);
+        else if (slot->action == BP_STOP && n < max)
+            ids[n++] = slot->bp_id;
+    }
+    return n;
+}
+
 PODBUG_HANDLER_TEXT size_t bp_conditions_filter(uintptr_t addr, ucontext_t *uc, int64_t *ids, size_t max)
 {
     unsigned epoch = atomic_load(&reader_epoch) & 1u;
     atomic_fetch_add(&readers[epoch], 1);
     size_t n = 0;
     const address_set *set = published_set(addr);
-    if (set) {
+    bool decided = verdict.address == addr; /* else none, or a nested hit's: evaluate */
+    verdict.address = 0;
+    if (set && decided) {
+        n = take_verdict(set, uc, ids, max);
+    } else if (set) {
         frame_regs regs;
         if (set->needs_registers)
             frame_capture_top(uc, &regs, set->needs_cfa);
-        for (size_t i = 0; i < set->n; i++) {
-            const bp_slot *slot = &set->slots[i];
-            if (atomic_load_explicit(&slot->stats->switched_off, memory_order_relaxed) ||
-                !condition_holds(slot, &regs))
-                continue;
-            uint64_t count = atomic_fetch_add(&slot->stats->hits, 1) + 1;
-            if (!hit_condition_holds(slot->hit, count))
-                continue;
-            switch (slot->action) {
-            case BP_LOG: log_hit(slot, &regs); break;
-            case BP_SNAPSHOT: snapshot_hit(slot, uc); break;
-            case BP_STOP:
-                if (n < max)
-                    ids[n++] = slot->bp_id;
-                break;
-            }
-        }
+        n = evaluate(set, &regs, uc, ids, max);
     }
     atomic_fetch_sub(&readers[epoch], 1);
     return n;
+}
+
+PODBUG_HANDLER_TEXT bool bp_conditions_filter_fast(uintptr_t addr, const frame_regs *regs)
+{
+    fast_read_section section;
+    fast_readers_enter(&section);
+    verdict.address = 0; /* one left by a hit whose trap path did not run (hits disabled) */
+    const address_set *set = published_set(addr);
+    size_t n = set ? evaluate(set, regs, NULL, verdict.ids, BP_CONDITIONS_MAX_PER_ADDRESS) : 0;
+    if (n > 0) {
+        verdict.n = n;
+        verdict.address = addr;
+    }
+    fast_readers_leave(&section);
+    return n > 0;
+}
+
+PODBUG_HANDLER_TEXT void bp_conditions_fast_pass(uintptr_t addr)
+{
+    verdict.n = 0;
+    verdict.address = addr;
+}
+
+PODBUG_HANDLER_TEXT bool bp_conditions_need_cfa(uintptr_t addr)
+{
+    fast_read_section section;
+    fast_readers_enter(&section);
+    const address_set *set = published_set(addr);
+    bool needs = set && set->needs_cfa;
+    fast_readers_leave(&section);
+    return needs;
 }
 
 PODBUG_HANDLER_TEXT uint64_t bp_conditions_news(void)
@@ -288,7 +392,8 @@ int hit_condition_parse(const char *text, hit_condition *out, char *err, size_t 
 
 /* ---- agent side ------------------------------------------------------------------------- */
 
-/* Returns once no handler can still hold anything published before the call. */
+/* Returns once no handler (nor fast-path section) can still hold anything published before
+ * the call. */
 static void wait_for_readers(void)
 {
     for (int phase = 0; phase < 2; phase++) {
@@ -296,6 +401,7 @@ static void wait_for_readers(void)
         while (atomic_load(&readers[old]) != 0)
             sched_yield();
     }
+    fast_readers_wait();
 }
 
 /* The entry holding addr, or (when create) a free one keyed to addr; NULL when none. */

@@ -62,6 +62,21 @@ void bp_conditions_remove(uintptr_t addr, int64_t bp_id);
  * breakpoint off (it is skipped from then on). */
 size_t bp_conditions_filter(uintptr_t addr, ucontext_t *uc, int64_t *ids, size_t max);
 
+/* Fast path (called from a trampoline, in the hitting thread, not in a signal handler; same
+ * rules: no allocation, no locks): runs bp_conditions_filter's logic for addr on frame-0 regs
+ * (regs->cfa filled when the address's programs need it): conditions, hit conditions and counts,
+ * logpoints captured here. Returns true when a breakpoint that stops or snapshots wants the hit:
+ * its verdict is left in the thread's slot, and the trap path that follows on the same thread
+ * (bp_conditions_filter at the same addr) takes it instead of evaluating again, so that every
+ * hit is counted once. False: nothing more to do. Async-signal-safe. */
+bool bp_conditions_filter_fast(uintptr_t addr, const frame_regs *regs);
+/* Fast path, after bp_conditions_filter_fast said no, when the trampoline leaves through its int3
+ * all the same (the thread must park): the trap path that follows at addr on this thread takes
+ * "no breakpoint wants this hit" instead of evaluating again. Async-signal-safe. */
+void bp_conditions_fast_pass(uintptr_t addr);
+/* Whether the breakpoints at addr need the frame's CFA (some program reads it). Handler-safe. */
+bool bp_conditions_need_cfa(uintptr_t addr);
+
 /* Handler-safe: how many things the agent must hear of have happened so far (a breakpoint's
  * first runtime error, a breakpoint switched off). The stop module compares it around
  * bp_conditions_filter and wakes the agent when it grew. */

@@ -13,15 +13,16 @@
 #include <string.h>
 #include "bp_conditions.h"
 #include "cond.h"
+#include "fast_sites.h"
 #include "function_sites.h"
 #include "log.h"
 #include "reload.h"
 #include "snapshot_capture.h"
-#include "trap.h"
 
 #define MAX_LOCATIONS 16
 #define MAX_RESOLVED 64 /* addresses looked at: copies of superseded reload generations are dropped */
 #define ERR_LEN 512
+#define PATH_REASON_LEN 200
 
 typedef struct registered_bp {
     int64_t id;
@@ -34,7 +35,10 @@ typedef struct registered_bp {
     bp_action action;
     probe_bp_budget budget;   /* as the server sent it (0 = default) */
     bool stop_all;            /* a stop here stops the whole process, not the hitting thread alone */
+    bool fast_allowed;        /* the session allows the fast path (probe_bp_spec.fast) */
     uintptr_t addresses[MAX_LOCATIONS];
+    site_path paths[MAX_LOCATIONS];                 /* how each address is armed */
+    char path_reasons[MAX_LOCATIONS][PATH_REASON_LEN]; /* why a trap where fast was wanted, or "" */
     size_t n_addresses;
     bool switched_off;        /* by its CPU budget: stays disarmed until set anew */
     probe_bp_state state;     /* what was reported for it */
@@ -48,7 +52,7 @@ static void release(registered_bp *b)
 {
     for (size_t i = 0; i < b->n_addresses; i++) {
         bp_conditions_remove(b->addresses[i], b->id);
-        trap_disarm(b->addresses[i]);
+        breakpoint_site_disarm(b->addresses[i]);
     }
     free(b->source);
     free(b->function);
@@ -106,7 +110,7 @@ static bool same_spec(const registered_bp *b, const probe_bp_spec *spec)
     return b->line == spec->line && same_text(b->source, spec->source) && same_text(b->function, spec->function) &&
            same_text(b->condition, spec->condition) && same_text(b->hit_condition, spec->hit_condition) &&
            same_text(b->log_message, spec->log_message) && b->action == action_of(spec) &&
-           memcmp(&b->budget, &spec->budget, sizeof b->budget) == 0;
+           b->fast_allowed == (spec->fast != 0) && memcmp(&b->budget, &spec->budget, sizeof b->budget) == 0;
 }
 
 /* A spec's budget field, or its default when the server left it 0. */
@@ -186,19 +190,30 @@ static int compile_for_addresses(sym_index *symbols, const registered_bp *b, con
     return 0;
 }
 
-/* Registers the breakpoint's filter at addr, then arms it. Takes the filter's parts. Returns 0,
- * or -1 with err (nothing left registered). */
-static int arm_address(int64_t id, uintptr_t addr, const bp_filter *filter, char *err, size_t err_len)
+/* Whether b wants the fast path: it filters hits in the target (a condition, a hit condition, a
+ * log message or a snapshot) and its session allows it. An unconditional stop gains nothing. */
+static bool wants_fast(const registered_bp *b)
 {
-    if (bp_conditions_register(addr, id, filter) != 0) {
+    return b->fast_allowed && (b->condition || b->hit_condition || b->action != BP_STOP);
+}
+
+/* Registers b's filter at addr, then arms the site: *path says how, reason (PATH_REASON_LEN) why
+ * a trap where the fast path was wanted, or when the session forbids it. Takes the filter's
+ * parts. Returns 0, or -1 with err (nothing left registered). */
+static int arm_address(sym_index *symbols, const registered_bp *b, uintptr_t addr, const bp_filter *filter,
+                       site_path *path, char *reason, char *err, size_t err_len)
+{
+    if (bp_conditions_register(addr, b->id, filter) != 0) {
         snprintf(err, err_len, "too many breakpoints at 0x%lx (at most %d per address)",
                  (unsigned long)addr, BP_CONDITIONS_MAX_PER_ADDRESS);
         return -1;
     }
-    if (trap_arm(addr, err, err_len) != 0) {
-        bp_conditions_remove(addr, id);
+    if (breakpoint_site_arm(symbols, addr, wants_fast(b), path, reason, PATH_REASON_LEN, err, err_len) != 0) {
+        bp_conditions_remove(addr, b->id);
         return -1;
     }
+    if (!b->fast_allowed && (b->condition || b->hit_condition || b->action != BP_STOP))
+        snprintf(reason, PATH_REASON_LEN, "the session asked for traps (fastBreakpoints: false)");
     return 0;
 }
 
@@ -217,12 +232,18 @@ static size_t resolve_addresses(sym_index *symbols, const registered_bp *b, sym_
     return kept;
 }
 
+/* The index of addr among b's armed addresses, or b->n_addresses. */
+static size_t address_index(const registered_bp *b, uintptr_t addr)
+{
+    size_t i = 0;
+    while (i < b->n_addresses && b->addresses[i] != addr)
+        i++;
+    return i;
+}
+
 static bool has_address(const registered_bp *b, uintptr_t addr)
 {
-    for (size_t i = 0; i < b->n_addresses; i++)
-        if (b->addresses[i] == addr)
-            return true;
-    return false;
+    return address_index(b, addr) < b->n_addresses;
 }
 
 static bool is_found(const sym_location *found, size_t n, uintptr_t addr)
@@ -233,23 +254,33 @@ static bool is_found(const sym_location *found, size_t n, uintptr_t addr)
     return false;
 }
 
-/* b's reported locations: those of found it is armed at. */
-static void describe_locations(registered_bp *b, const sym_location *found, size_t n)
+static void clear_locations(registered_bp *b)
 {
     probe_location *locs = b->state.locations;
     for (size_t i = 0; i < b->state.n_locations; i++) {
         free(locs[i].function);
         free(locs[i].file);
+        free(locs[i].path);
+        free(locs[i].path_reason);
     }
     b->state.n_locations = 0;
+}
+
+/* b's reported locations: those of found it is armed at, with how each is armed. */
+static void describe_locations(registered_bp *b, const sym_location *found, size_t n)
+{
+    clear_locations(b);
     for (size_t i = 0; i < n; i++) {
-        if (!has_address(b, found[i].address))
+        size_t k = address_index(b, found[i].address);
+        if (k == b->n_addresses)
             continue;
-        probe_location *l = &locs[b->state.n_locations++];
+        probe_location *l = &b->state.locations[b->state.n_locations++];
         l->address = found[i].address;
         l->function = dup_or_null(found[i].function);
         l->file = dup_or_null(found[i].file);
         l->line = found[i].line;
+        l->path = strdup(b->paths[k] == SITE_PATH_FAST ? "fast" : "trap");
+        l->path_reason = b->paths[k] == SITE_PATH_TRAP && b->path_reasons[k][0] ? strdup(b->path_reasons[k]) : NULL;
     }
 }
 
@@ -265,13 +296,18 @@ static void bind_addresses(sym_index *symbols, registered_bp *b, char *err, size
     for (size_t i = 0; i < n; i++)
         if (!has_address(b, found[i].address))
             fresh[n_fresh++] = found[i];
-    uintptr_t armed[MAX_LOCATIONS]; /* fresh and kept ones: both among found */
+    /* fresh and kept ones (both among found): b's addresses, paths and reasons once done */
+    uintptr_t armed[MAX_LOCATIONS];
+    site_path paths[MAX_LOCATIONS];
+    char reasons[MAX_LOCATIONS][PATH_REASON_LEN];
     size_t n_armed = 0;
     if (n > 0 && hit_condition_parse(b->hit_condition, &hit, err, err_len) == 0 &&
         compile_for_addresses(symbols, b, fresh, n_fresh, hit, filters, err, err_len) == 0) {
         for (size_t i = 0; i < n_fresh; i++) {
             char arm_err[256];
-            if (arm_address(b->id, fresh[i].address, &filters[i], arm_err, sizeof arm_err) == 0) {
+            reasons[n_armed][0] = '\0';
+            if (arm_address(symbols, b, fresh[i].address, &filters[i], &paths[n_armed], reasons[n_armed], arm_err,
+                            sizeof arm_err) == 0) {
                 armed[n_armed++] = fresh[i].address;
                 continue;
             }
@@ -281,13 +317,17 @@ static void bind_addresses(sym_index *symbols, registered_bp *b, char *err, size
     }
     for (size_t i = 0; i < b->n_addresses; i++) {
         if (is_found(found, n, b->addresses[i])) {
-            armed[n_armed++] = b->addresses[i];
+            armed[n_armed] = b->addresses[i];
+            paths[n_armed] = b->paths[i];
+            memcpy(reasons[n_armed++], b->path_reasons[i], PATH_REASON_LEN);
         } else {
             bp_conditions_remove(b->addresses[i], b->id);
-            trap_disarm(b->addresses[i]);
+            breakpoint_site_disarm(b->addresses[i]);
         }
     }
     memcpy(b->addresses, armed, n_armed * sizeof *armed);
+    memcpy(b->paths, paths, n_armed * sizeof *paths);
+    memcpy(b->path_reasons, reasons, n_armed * sizeof *reasons);
     b->n_addresses = n_armed;
     describe_locations(b, found, n);
     b->state.verified = b->n_addresses > 0;
@@ -322,6 +362,7 @@ static registered_bp *arm(sym_index *symbols, const probe_bp_spec *spec)
     b->line = spec->line;
     b->action = action_of(spec);
     b->budget = spec->budget;
+    b->fast_allowed = spec->fast != 0;
     b->state.id = spec->id;
     b->state.locations = locs;
 
@@ -352,6 +393,8 @@ static int copy_state(const probe_bp_state *from, probe_bp_state *to)
         *l = from->locations[i];
         l->function = dup_or_null(from->locations[i].function);
         l->file = dup_or_null(from->locations[i].file);
+        l->path = dup_or_null(from->locations[i].path);
+        l->path_reason = dup_or_null(from->locations[i].path_reason);
     }
     return 0;
 }
@@ -416,15 +459,11 @@ void bp_registry_switch_off(int64_t id, const char *why)
             continue;
         for (size_t i = 0; i < b->n_addresses; i++) {
             bp_conditions_remove(b->addresses[i], b->id);
-            trap_disarm(b->addresses[i]);
+            breakpoint_site_disarm(b->addresses[i]);
         }
         b->n_addresses = 0;
         b->switched_off = true;
-        for (size_t i = 0; i < b->state.n_locations; i++) {
-            free(b->state.locations[i].function);
-            free(b->state.locations[i].file);
-        }
-        b->state.n_locations = 0;
+        clear_locations(b);
         b->state.verified = 0;
         free(b->state.message);
         b->state.message = strdup(why);

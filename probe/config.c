@@ -4,6 +4,7 @@
 #include "config.h"
 #include "server_url.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ static int parse_server_url(probe_config *cfg, char *err, size_t err_len)
         return -1;
     snprintf(cfg->host, sizeof cfg->host, "%s", url.host);
     cfg->port = url.port;
+    cfg->tls = url.tls;
     snprintf(cfg->path, sizeof cfg->path, "%s", url.path[0] ? url.path : "/probe");
     return 0;
 }
@@ -101,6 +103,7 @@ static int load(probe_config *cfg, const setting_source *src, char *err, size_t 
     snprintf(cfg->pod, sizeof cfg->pod, "%s", setting_or(src, "PODBUG_POD", hostname));
     snprintf(cfg->namespace_, sizeof cfg->namespace_, "%s", setting_or(src, "PODBUG_NAMESPACE", "default"));
     snprintf(cfg->token, sizeof cfg->token, "%s", setting_or(src, "PODBUG_TOKEN", ""));
+    snprintf(cfg->ca_file, sizeof cfg->ca_file, "%s", setting_or(src, "PODBUG_CA", ""));
     cfg->log_level = LOG_WARN;
     const char *level = source_get(src, "PODBUG_LOG");
     if (level && *level && log_parse_level(level, &cfg->log_level) != 0) {
@@ -109,8 +112,18 @@ static int load(probe_config *cfg, const setting_source *src, char *err, size_t 
     }
     if (redaction_parse(source_get(src, "PODBUG_REDACT"), &cfg->redaction, err, err_len) != 0)
         return -1;
+    const char *breakpoints = setting_or(src, "PODBUG_BREAKPOINTS", "fast");
+    cfg->fast_breakpoints = strcmp(breakpoints, "trap") != 0;
+    if (cfg->fast_breakpoints && strcmp(breakpoints, "fast") != 0) {
+        snprintf(err, err_len, "PODBUG_BREAKPOINTS must be fast or trap, not '%s'", breakpoints);
+        return -1;
+    }
     if (parse_server_url(cfg, err, err_len) != 0)
         return -1;
+    if (cfg->ca_file[0] && access(cfg->ca_file, R_OK) != 0) {
+        snprintf(err, err_len, "PODBUG_CA '%s' cannot be read: %s", cfg->ca_file, strerror(errno));
+        return -1;
+    }
     return parse_labels(cfg, setting_or(src, "PODBUG_LABELS", ""), err, err_len);
 }
 

@@ -1,6 +1,7 @@
 /* The probe's configuration, read once from the environment or from settings text:
  * PODBUG_SERVER, PODBUG_POD, PODBUG_NAMESPACE, PODBUG_LABELS, PODBUG_TOKEN, PODBUG_LOG
- * (see DESIGN.md section 3) and PODBUG_REDACT (see redaction.h). */
+ * (see DESIGN.md section 3), PODBUG_REDACT (see redaction.h), PODBUG_CA (for wss://) and
+ * PODBUG_BREAKPOINTS (fast or trap, see fast_sites.h). */
 #ifndef PODBUG_PROBE_CONFIG_H
 #define PODBUG_PROBE_CONFIG_H
 
@@ -14,6 +15,8 @@ typedef struct probe_config {
     char host[256];         /* parsed from server_url */
     int port;
     char path[256];
+    bool tls;               /* wss:// */
+    char ca_file[512];      /* PODBUG_CA: PEM CA bundle for wss://; "" = the system's trust store */
     char pod[256];
     char namespace_[256];
     probe_label *labels;    /* from PODBUG_LABELS "k=v,k=v" */
@@ -21,6 +24,7 @@ typedef struct probe_config {
     char token[512];
     log_level log_level;    /* PODBUG_LOG: error, warn (default), info, debug */
     redaction_rules redaction; /* PODBUG_REDACT: the names whose values never leave the process */
+    bool fast_breakpoints;  /* PODBUG_BREAKPOINTS: fast (default: jump-patched where safe) or trap */
 } probe_config;
 
 /* Reads the settings from the environment (settings NULL) or from settings text, one

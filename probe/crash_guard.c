@@ -24,7 +24,11 @@
  * Reloaded code. Once a hot reload has loaded a generation, every fatal signal is claimed, and a
  * crash whose pc lies in a reloaded generation's code is handled in snapshot mode whatever the
  * filters say; its snapshot names the reload ("reload": {reload_id, module, generation}) so that
- * the server can roll that reload back elsewhere. Other crashes are handled as before. */
+ * the server can roll that reload back elsewhere. Other crashes are handled as before.
+ *
+ * Guarded copies. guarded_copy_init (guarded_copy.h) claims SIGSEGV and SIGBUS with this same
+ * handler; a fault raised by one of guarded_copy's loads is recovered before anything else (the
+ * copy returns short) and is no crash; every other fault goes on as described above. */
 #include "crash_guard.h"
 
 #include <errno.h>
@@ -40,8 +44,10 @@
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include "guarded_copy.h"
 #include "proc_info.h"
 #include "reload.h"
+#include "safe_mem.h"
 #include "signal_interpose.h"
 #include "snapshot_capture.h"
 #include "stopper.h"
@@ -136,6 +142,8 @@ PODBUG_HANDLER_TEXT static void wait_released(crash_record *r)
 
 PODBUG_HANDLER_TEXT static void fatal_signal_handler(int signo, siginfo_t *info, void *ucontext)
 {
+    if ((signo == SIGSEGV || signo == SIGBUS) && info->si_code > 0 && guarded_copy_recover(ucontext))
+        return;
     int saved_errno = errno;
     ucontext_t *uc = ucontext;
     int mode = atomic_load_explicit(&modes[signo], memory_order_acquire);
@@ -146,6 +154,9 @@ PODBUG_HANDLER_TEXT static void fatal_signal_handler(int signo, siginfo_t *info,
     if (origin.in_reloaded_code)
         mode = EXCEPTION_SNAPSHOT;
     if (mode != EXCEPTION_OFF && is_crash(info)) {
+        /* the signal is blocked while this handler runs, and a guarded load faulting with
+         * SIGSEGV/SIGBUS blocked kills: what follows reads by system calls */
+        safe_mem_use_guarded_reads(false);
         crash_record *r = record_crash(signo, info, uc, &origin);
         const snapshot_plan *plan = atomic_load_explicit(&crash_plan, memory_order_acquire);
         if (mode == EXCEPTION_STOP)
@@ -230,6 +241,16 @@ int crash_guard_watch_reloads(char *err, size_t err_len)
     for (int i = 0; i < FATAL_SIGNAL_COUNT; i++)
         if (claim_signal(fatal_signals()[i].signo, err, err_len) < 0)
             return -1;
+    return 0;
+}
+
+int guarded_copy_init(char *err, size_t err_len)
+{
+    if (guarded_copy_ready())
+        return 0;
+    if (claim_signal(SIGSEGV, err, err_len) < 0 || claim_signal(SIGBUS, err, err_len) < 0)
+        return -1;
+    guarded_copy_set_ready();
     return 0;
 }
 

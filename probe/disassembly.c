@@ -1,9 +1,11 @@
 /* Zydis decoding for the disassemble request (see disassembly.h). Agent thread: the reads go
- * through the trap module's original bytes and process_vm_readv, so bad addresses never fault. */
+ * through the trap and fast sites' original bytes and process_vm_readv, so bad addresses never
+ * fault. */
 #include "disassembly.h"
 
 #include <stdio.h>
 #include <Zydis/Zydis.h>
+#include "fast_sites.h"
 #include "safe_mem.h"
 #include "trap.h"
 
@@ -13,6 +15,7 @@ size_t disasm_read_original(uintptr_t addr, uint8_t *buf, size_t len)
     for (size_t i = 0; i < n; i++)
         if (buf[i] == 0xCC && trap_is_armed(addr + i))
             trap_original_byte(addr + i, &buf[i]);
+    fast_sites_original_view(addr, buf, n);
     return n;
 }
 

@@ -9,7 +9,7 @@
 #define DISASM_MAX_INSTRUCTION 15
 
 /* Reads up to len bytes at addr as the program sees them: a breakpoint site shows its original
- * byte. Returns how many bytes from addr on were readable. */
+ * byte, a fast breakpoint's jump the instructions it replaced. Returns how many bytes from addr on were readable. */
 size_t disasm_read_original(uintptr_t addr, uint8_t *buf, size_t len);
 
 /* The length of the instruction at code (runtime address address), with its Intel text in text

@@ -71,19 +71,24 @@ static uintptr_t map_page_near(uintptr_t near)
     return 0;
 }
 
-static slot_page *page_with_room_near(uintptr_t near)
+static slot_page *page_with_room_near(uintptr_t near, unsigned slots)
 {
     for (size_t i = 0; i < page_count; i++)
-        if (pages[i].used < SLOTS_PER_PAGE &&
+        if (pages[i].used + slots <= SLOTS_PER_PAGE &&
             distance(pages[i].base, near) + SLOT_PAGE_SIZE < OOL_SLOT_REACH)
             return &pages[i];
     return NULL;
 }
 
-uintptr_t ool_slot_alloc(uintptr_t near, char *err, size_t err_len)
+uintptr_t ool_block_alloc(uintptr_t near, size_t size, char *err, size_t err_len)
 {
+    unsigned slots = (unsigned)((size + OOL_SLOT_SIZE - 1) / OOL_SLOT_SIZE);
+    if (slots == 0 || slots > SLOTS_PER_PAGE) {
+        snprintf(err, err_len, "an out-of-line block of %zu bytes does not fit a page", size);
+        return 0;
+    }
     pthread_mutex_lock(&pages_lock);
-    slot_page *page = page_with_room_near(near);
+    slot_page *page = page_with_room_near(near, slots);
     if (!page && page_count < MAX_SLOT_PAGES) {
         uintptr_t base = map_page_near(near);
         if (base) {
@@ -92,17 +97,24 @@ uintptr_t ool_slot_alloc(uintptr_t near, char *err, size_t err_len)
             page->used = 0;
         }
     }
-    uintptr_t slot = 0;
-    if (page)
-        slot = page->base + (uintptr_t)page->used++ * OOL_SLOT_SIZE;
-    else if (page_count == MAX_SLOT_PAGES)
+    uintptr_t block = 0;
+    if (page) {
+        block = page->base + (uintptr_t)page->used * OOL_SLOT_SIZE;
+        page->used += slots;
+    } else if (page_count == MAX_SLOT_PAGES) {
         snprintf(err, err_len, "no room for more out-of-line slots (%d pages in use)",
                  MAX_SLOT_PAGES);
-    else
+    } else {
         snprintf(err, err_len, "no free address within 1 GiB of 0x%" PRIxPTR
                  " for an out-of-line slot", near);
+    }
     pthread_mutex_unlock(&pages_lock);
-    return slot;
+    return block;
+}
+
+uintptr_t ool_slot_alloc(uintptr_t near, char *err, size_t err_len)
+{
+    return ool_block_alloc(near, OOL_SLOT_SIZE, err, err_len);
 }
 
 bool ool_slot_contains(uintptr_t addr)

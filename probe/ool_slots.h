@@ -17,6 +17,10 @@
  * Returns 0 with err when no address in reach is free. Agent thread. */
 uintptr_t ool_slot_alloc(uintptr_t near, char *err, size_t err_len);
 
+/* The same for a block of size bytes (consecutive slots in one page, at most a page): a fast
+ * breakpoint's trampoline. Returns 0 with err. Agent thread. */
+uintptr_t ool_block_alloc(uintptr_t near, size_t size, char *err, size_t err_len);
+
 /* True when addr lies in a slot page (a thread there runs a displaced instruction). Agent. */
 bool ool_slot_contains(uintptr_t addr);
 

@@ -33,8 +33,11 @@ const char *redaction_match(const redaction_rules *rules, const char *name);
 /* The probe's rules (agent thread only): every request and report applies them. */
 void redaction_use(const redaction_rules *rules);
 const redaction_rules *redaction_active(void);
-/* redaction_match with the probe's rules. */
+/* redaction_match with the probe's rules; NULL for every name while revealed. */
 const char *redaction_pattern_of(const char *name);
+/* Reveals (true) or redacts again (false): the server sets "reveal" on the requests of a session
+ * whose token has role secrets (4.8.1); server_requests reveals for the duration of such a request. */
+void redaction_reveal(bool on);
 /* Whether a request that names name is refused: true with err "redacted: 'password' matches the
  * redaction pattern 'password'", false when name is not redacted. */
 bool redaction_refuses(const char *name, char *err, size_t err_len);

@@ -1,5 +1,5 @@
-/* Relocation of one instruction into an out-of-line slot (Zydis decode + re-encode).
- * Owns the rules for what may run out of line and how each kind of instruction is rewritten. */
+/* Relocation of instructions out of line (Zydis decode + re-encode): one into a trap slot, or a
+ * sequence into a trampoline. Owns the rules for what may run out of line and how it is rewritten. */
 #include "relocate.h"
 
 #include <Zydis/Zydis.h>
@@ -107,13 +107,12 @@ static int make_operands_absolute(const ZydisDecodedInstruction *insn,
  * (guards against encoder mistakes in length prediction). */
 static bool targets_preserved(const ZydisDecoder *decoder, const ZydisDecodedInstruction *insn,
                               const ZydisDecodedOperand *ops, uintptr_t address,
-                              const relocation *out, uintptr_t slot)
+                              const uint8_t *code, size_t code_len, uintptr_t slot)
 {
     ZydisDecodedInstruction moved;
     ZydisDecodedOperand moved_ops[ZYDIS_MAX_OPERAND_COUNT];
-    if (!ZYAN_SUCCESS(
-            ZydisDecoderDecodeFull(decoder, out->code, out->code_len, &moved, moved_ops)) ||
-        moved.length != out->code_len || moved.operand_count_visible != insn->operand_count_visible)
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(decoder, code, code_len, &moved, moved_ops)) ||
+        moved.length != code_len || moved.operand_count_visible != insn->operand_count_visible)
         return false;
     for (uint8_t i = 0; i < insn->operand_count_visible; i++) {
         uint64_t want, got;
@@ -125,7 +124,9 @@ static bool targets_preserved(const ZydisDecoder *decoder, const ZydisDecodedIns
     return true;
 }
 
-static int encode_jump_back(relocation *out, uintptr_t slot, char *err, size_t err_len)
+/* Appends a jmp rel32 to back at code + *len (which runs at code_address + *len). */
+static int encode_jump_back(uint8_t *code, size_t cap, size_t *len, uintptr_t code_address,
+                            uintptr_t back, char *err, size_t err_len)
 {
     ZydisEncoderRequest req;
     memset(&req, 0, sizeof req);
@@ -134,70 +135,75 @@ static int encode_jump_back(relocation *out, uintptr_t slot, char *err, size_t e
     req.branch_type = ZYDIS_BRANCH_TYPE_NEAR;
     req.operand_count = 1;
     req.operands[0].type = ZYDIS_OPERAND_TYPE_IMMEDIATE;
-    req.operands[0].imm.u = out->return_address;
-    ZyanUSize len = sizeof out->code - out->code_len;
-    if (!within_rel32(out->return_address, slot) ||
-        !ZYAN_SUCCESS(ZydisEncoderEncodeInstructionAbsolute(&req, out->code + out->code_len, &len,
-                                                            slot + out->code_len))) {
-        snprintf(err, err_len, "cannot jump back from slot 0x%" PRIxPTR " to 0x%" PRIxPTR, slot,
-                 out->return_address);
+    req.operands[0].imm.u = back;
+    ZyanUSize added = cap - *len;
+    if (!within_rel32(back, code_address) ||
+        !ZYAN_SUCCESS(ZydisEncoderEncodeInstructionAbsolute(&req, code + *len, &added,
+                                                            code_address + *len))) {
+        snprintf(err, err_len, "cannot jump back from slot 0x%" PRIxPTR " to 0x%" PRIxPTR,
+                 code_address, back);
         return -1;
     }
-    out->code_len += len;
+    *len += added;
     return 0;
 }
 
-int relocate_instruction(const uint8_t *bytes, size_t avail, uintptr_t address, uintptr_t slot,
-                         relocation *out, char *err, size_t err_len)
+static int decode(const ZydisDecoder *decoder, const uint8_t *bytes, size_t avail,
+                  uintptr_t address, ZydisDecodedInstruction *insn, ZydisDecodedOperand *ops,
+                  char *err, size_t err_len)
 {
-    ZydisDecoder decoder;
-    ZydisDecodedInstruction insn;
-    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, bytes, avail, &insn, ops))) {
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(decoder, bytes, avail, insn, ops))) {
         snprintf(err, err_len, "cannot decode the instruction at 0x%" PRIxPTR, address);
         return -1;
     }
-    memset(out, 0, sizeof *out);
-    out->insn_len = insn.length;
-    out->return_address = address + insn.length;
-    out->kind = RELOCATION_PLAIN;
+    return 0;
+}
 
-    bool is_call = insn.meta.category == ZYDIS_CATEGORY_CALL;
+/* Rewrites insn (bytes, decoded at address) to run at `at`, into code (cap bytes), *len: the
+ * rules of relocate_instruction, without the jump back; a call is written as a jmp to its
+ * target and *is_call set (the caller provides the return address). */
+static int rewrite(const ZydisDecoder *decoder, const ZydisDecodedInstruction *insn,
+                   const ZydisDecodedOperand *ops, const uint8_t *bytes, uintptr_t address,
+                   uintptr_t at, uint8_t *code, size_t cap, size_t *len, bool *is_call,
+                   char *err, size_t err_len)
+{
+    *is_call = insn->meta.category == ZYDIS_CATEGORY_CALL;
     bool is_relative = false, uses_rip = false;
-    for (uint8_t i = 0; i < insn.operand_count_visible; i++) {
+    for (uint8_t i = 0; i < insn->operand_count_visible; i++) {
         is_relative |= ops[i].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && ops[i].imm.is_relative;
         uses_rip |= is_rip_relative(&ops[i]);
     }
 
-    if (insn.mnemonic == ZYDIS_MNEMONIC_INT3)
-        return refuse(err, err_len, insn.mnemonic, address,
+    if (insn->mnemonic == ZYDIS_MNEMONIC_INT3)
+        return refuse(err, err_len, insn->mnemonic, address,
                       "the program's own breakpoint is there");
-    if (insn.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
-        return refuse(err, err_len, insn.mnemonic, address, "far branches are not supported");
-    const char *unwidenable = unwidenable_reason(insn.mnemonic);
+    if (insn->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
+        return refuse(err, err_len, insn->mnemonic, address, "far branches are not supported");
+    const char *unwidenable = unwidenable_reason(insn->mnemonic);
     if (unwidenable)
-        return refuse(err, err_len, insn.mnemonic, address, unwidenable);
-    if (is_relative && !is_call && insn.meta.category != ZYDIS_CATEGORY_COND_BR &&
-        insn.meta.category != ZYDIS_CATEGORY_UNCOND_BR)
-        return refuse(err, err_len, insn.mnemonic, address, "unsupported relative operand");
-    if (is_call) {
-        for (uint8_t i = 0; i < insn.operand_count_visible; i++)
+        return refuse(err, err_len, insn->mnemonic, address, unwidenable);
+    if (is_relative && !*is_call && insn->meta.category != ZYDIS_CATEGORY_COND_BR &&
+        insn->meta.category != ZYDIS_CATEGORY_UNCOND_BR)
+        return refuse(err, err_len, insn->mnemonic, address, "unsupported relative operand");
+    if (*is_call) {
+        for (uint8_t i = 0; i < insn->operand_count_visible; i++)
             if (operand_uses_stack_pointer(&ops[i]))
-                return refuse(err, err_len, insn.mnemonic, address, "its target depends on rsp");
+                return refuse(err, err_len, insn->mnemonic, address, "its target depends on rsp");
     }
 
-    if (!is_call && !is_relative && !uses_rip) {
-        memcpy(out->code, bytes, insn.length);
-        out->code_len = insn.length;
-        return encode_jump_back(out, slot, err, err_len);
+    if (!*is_call && !is_relative && !uses_rip) {
+        if (insn->length > cap)
+            return refuse(err, err_len, insn->mnemonic, address, "no room for it");
+        memcpy(code, bytes, insn->length);
+        *len = insn->length;
+        return 0;
     }
 
     ZydisEncoderRequest req;
     if (!ZYAN_SUCCESS(ZydisEncoderDecodedInstructionToEncoderRequest(
-            &insn, ops, insn.operand_count_visible, &req)))
-        return refuse(err, err_len, insn.mnemonic, address, "Zydis cannot re-encode it");
-    if (make_operands_absolute(&insn, ops, &req, address, slot, err, err_len) < 0)
+            insn, ops, insn->operand_count_visible, &req)))
+        return refuse(err, err_len, insn->mnemonic, address, "Zydis cannot re-encode it");
+    if (make_operands_absolute(insn, ops, &req, address, at, err, err_len) < 0)
         return -1;
     if (is_relative) {
         /* let the encoder pick the width the slot needs (short branches widen to rel32) */
@@ -209,17 +215,96 @@ int relocate_instruction(const uint8_t *bytes, size_t avail, uintptr_t address, 
     req.prefixes &= ~(ZydisInstructionAttributes)(ZYDIS_ATTRIB_HAS_BND |
                                                    ZYDIS_ATTRIB_HAS_BRANCH_TAKEN |
                                                    ZYDIS_ATTRIB_HAS_BRANCH_NOT_TAKEN);
-    if (is_call) {
-        /* the trap handler pushes the original return address; the slot only jumps */
+    if (*is_call)
         req.mnemonic = ZYDIS_MNEMONIC_JMP;
-        out->kind = RELOCATION_CALL;
-    }
-    ZyanUSize len = sizeof out->code;
-    if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstructionAbsolute(&req, out->code, &len, slot)))
-        return refuse(err, err_len, insn.mnemonic, address,
+    ZyanUSize encoded = cap;
+    if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstructionAbsolute(&req, code, &encoded, at)))
+        return refuse(err, err_len, insn->mnemonic, address,
                       "Zydis cannot re-encode it at the slot");
-    out->code_len = len;
-    if (!targets_preserved(&decoder, &insn, ops, address, out, slot))
-        return refuse(err, err_len, insn.mnemonic, address, "re-encoding changed its target");
-    return encode_jump_back(out, slot, err, err_len);
+    *len = encoded;
+    if (!targets_preserved(decoder, insn, ops, address, code, encoded, at))
+        return refuse(err, err_len, insn->mnemonic, address, "re-encoding changed its target");
+    return 0;
+}
+
+int relocate_instruction(const uint8_t *bytes, size_t avail, uintptr_t address, uintptr_t slot,
+                         relocation *out, char *err, size_t err_len)
+{
+    ZydisDecoder decoder;
+    ZydisDecodedInstruction insn;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    if (decode(&decoder, bytes, avail, address, &insn, ops, err, err_len) < 0)
+        return -1;
+    memset(out, 0, sizeof *out);
+    out->insn_len = insn.length;
+    out->return_address = address + insn.length;
+    bool is_call;
+    if (rewrite(&decoder, &insn, ops, bytes, address, slot, out->code, sizeof out->code,
+                &out->code_len, &is_call, err, err_len) < 0)
+        return -1;
+    /* for a call, the trap handler pushes the original return address; the slot only jumps */
+    out->kind = is_call ? RELOCATION_CALL : RELOCATION_PLAIN;
+    return encode_jump_back(out->code, sizeof out->code, &out->code_len, slot,
+                            out->return_address, err, err_len);
+}
+
+/* Appends `lea rsp, [rsp-8]; mov dword [rsp], lo32; mov dword [rsp+4], hi32` at code + *len:
+ * pushes value without touching the flags. */
+static int push_without_flags(uint64_t value, uint8_t *code, size_t cap, size_t *len,
+                              char *err, size_t err_len)
+{
+    uint32_t lo = (uint32_t)value, hi = (uint32_t)(value >> 32);
+    uint8_t push[5 + 7 + 8] = {0x48, 0x8d, 0x64, 0x24, 0xf8,       /* lea rsp, [rsp-8] */
+                               0xc7, 0x04, 0x24, 0, 0, 0, 0,       /* mov dword [rsp], lo */
+                               0xc7, 0x44, 0x24, 0x04, 0, 0, 0, 0}; /* mov dword [rsp+4], hi */
+    memcpy(push + 8, &lo, sizeof lo);
+    memcpy(push + 16, &hi, sizeof hi);
+    if (cap - *len < sizeof push) {
+        snprintf(err, err_len, "no room for the relocated instructions (%zu bytes)", cap);
+        return -1;
+    }
+    memcpy(code + *len, push, sizeof push);
+    *len += sizeof push;
+    return 0;
+}
+
+int relocate_sequence(const uint8_t *bytes, const uint8_t *lengths, size_t n, uintptr_t address,
+                      uintptr_t dest, uint8_t *code, size_t cap, size_t *code_len, char *err,
+                      size_t err_len)
+{
+    ZydisDecoder decoder;
+    ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += lengths[i];
+    uintptr_t back = address + total;
+    *code_len = 0;
+    size_t offset = 0;
+    for (size_t i = 0; i < n; i++) {
+        ZydisDecodedInstruction insn;
+        ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+        uintptr_t at = address + offset;
+        if (decode(&decoder, bytes + offset, lengths[i], at, &insn, ops, err, err_len) < 0)
+            return -1;
+        if (insn.length != lengths[i]) {
+            snprintf(err, err_len, "the instruction at 0x%" PRIxPTR " is %u bytes long, not %u",
+                     at, insn.length, lengths[i]);
+            return -1;
+        }
+        if (insn.meta.category == ZYDIS_CATEGORY_CALL && i + 1 < n)
+            return refuse(err, err_len, insn.mnemonic, at,
+                          "a call is only relocated as the last instruction");
+        if (insn.meta.category == ZYDIS_CATEGORY_CALL &&
+            push_without_flags(back, code, cap, code_len, err, err_len) < 0)
+            return -1;
+        size_t len;
+        bool is_call;
+        if (rewrite(&decoder, &insn, ops, bytes + offset, at, dest + *code_len, code + *code_len,
+                    cap - *code_len, &len, &is_call, err, err_len) < 0)
+            return -1;
+        *code_len += len;
+        offset += lengths[i];
+    }
+    return encode_jump_back(code, cap, code_len, dest, back, err, err_len);
 }

@@ -32,4 +32,19 @@ typedef struct relocation {
 int relocate_instruction(const uint8_t *bytes, size_t avail, uintptr_t address, uintptr_t slot,
                          relocation *out, char *err, size_t err_len);
 
+#define RELOCATE_MAX_SEQUENCE 128 /* relocated instructions (each widened, at most 32) + jmp back */
+
+/* Relocates the n consecutive instructions at address (bytes: their original bytes, lengths:
+ * each one's length) to run at dest, followed by a jmp rel32 back to address + the sum of the
+ * lengths. Each instruction is rewritten as relocate_instruction does (RIP-relative operands keep
+ * their absolute target, relative jmp/jcc get absolute targets, short forms widen), except a
+ * call: allowed only as the last instruction, it becomes `lea rsp, [rsp-8]; mov dword [rsp],
+ * lo32; mov dword [rsp+4], hi32; jmp target` pushing the ORIGINAL return address (address + the
+ * sum of the lengths), so the callee returns into the program's code and unwinders see the
+ * program's return address; flags are left untouched. Writes into code (cap bytes), *code_len.
+ * Returns 0, or -1 with err naming the instruction and its address. No allocation, no I/O. */
+int relocate_sequence(const uint8_t *bytes, const uint8_t *lengths, size_t n, uintptr_t address,
+                      uintptr_t dest, uint8_t *code, size_t cap, size_t *code_len, char *err,
+                      size_t err_len);
+
 #endif

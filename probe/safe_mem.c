@@ -8,8 +8,13 @@
  * fall-through image reads the process, and any other image refuses the read and raises the
  * thread's "missed" flag. safe_mem_read_upto serves the longest prefix the regions hold; past it
  * a fall-through image reads on from the process, any other image stops there (raising "missed"
- * when it stopped short of max). Writes fail while an image is in use. */
+ * when it stopped short of max). Writes fail while an image is in use.
+ *
+ * Guarded reads. A thread that switched them on reads the own process with guarded_copy (plain
+ * loads whose faults the probe's handler recovers) instead of process_vm_readv, once
+ * guarded_copy_init has run; the results are the same, an image still comes first. */
 #include "safe_mem.h"
+#include "guarded_copy.h"
 #include "signal_interpose.h"
 
 #include <errno.h>
@@ -24,6 +29,7 @@
 /* Initial-exec TLS: no allocation and no lock on first access, so the handler may touch it. */
 static __thread __attribute__((tls_model("initial-exec"))) const mem_image *image_in_use;
 static __thread __attribute__((tls_model("initial-exec"))) bool image_missed;
+static __thread __attribute__((tls_model("initial-exec"))) bool guarded_reads;
 /* The process read and written; 0: the own one. */
 static pid_t other_process;
 
@@ -48,10 +54,26 @@ PODBUG_HANDLER_TEXT static bool transfer_all(uintptr_t addr, void *buf, size_t l
     return transfer(addr, buf, len, write) == len;
 }
 
-/* The process's memory up to the first unreadable page: one call for the whole range (it stops
- * short where a page cannot be read), then page by page from wherever it stopped. */
+/* True when this thread's reads of the process go through guarded_copy. */
+PODBUG_HANDLER_TEXT static bool reads_guarded(void)
+{
+    return guarded_reads && !other_process && guarded_copy_ready();
+}
+
+PODBUG_HANDLER_TEXT static bool process_read(uintptr_t addr, void *buf, size_t len)
+{
+    if (reads_guarded())
+        return guarded_copy(buf, addr, len) == len;
+    return transfer_all(addr, buf, len, false);
+}
+
+/* The process's memory up to the first unreadable byte (guarded) or page: one call for the whole
+ * range (it stops short where a page cannot be read), then page by page from wherever it
+ * stopped. */
 PODBUG_HANDLER_TEXT static size_t process_read_upto(uintptr_t addr, void *buf, size_t max)
 {
+    if (reads_guarded())
+        return guarded_copy(buf, addr, max);
     size_t done = transfer(addr, buf, max, false);
     while (done < max) {
         uintptr_t at = addr + done;
@@ -108,7 +130,7 @@ PODBUG_HANDLER_TEXT int safe_mem_read(uintptr_t addr, void *buf, size_t len)
             return -1;
         }
     }
-    return transfer_all(addr, buf, len, false) ? 0 : -1;
+    return process_read(addr, buf, len) ? 0 : -1;
 }
 
 PODBUG_HANDLER_TEXT size_t safe_mem_read_upto(uintptr_t addr, void *buf, size_t max)
@@ -141,6 +163,11 @@ void safe_mem_set_process(pid_t pid)
 PODBUG_HANDLER_TEXT void safe_mem_use_image(const mem_image *image)
 {
     image_in_use = image;
+}
+
+PODBUG_HANDLER_TEXT void safe_mem_use_guarded_reads(bool on)
+{
+    guarded_reads = on;
 }
 
 PODBUG_HANDLER_TEXT bool mem_image_holds(const mem_image *image, uintptr_t addr, size_t len)

@@ -22,6 +22,13 @@ int safe_mem_write(uintptr_t addr, const void *buf, size_t len);
  * called in the probe. Not thread-safe: call it before any read. */
 void safe_mem_set_process(pid_t pid);
 
+/* Makes the calling thread's safe_mem_read / safe_mem_read_upto of the own process use
+ * guarded_copy (plain loads, nanoseconds) instead of process_vm_readv (a microsecond) while on,
+ * once guarded_copy_init has run (before that, and for another process, process_vm_readv stays).
+ * Same results: all-or-nothing, upto stops at the first unreadable byte; an image in use still
+ * comes first; writes unchanged. Per thread (initial-exec TLS), handler-safe. */
+void safe_mem_use_guarded_reads(bool on);
+
 /* A copy of parts of the process's memory (a snapshot) that reads can be served from. */
 typedef struct mem_region {
     uint64_t address;   /* where the bytes were in the process */

@@ -603,7 +603,24 @@ static void handle_result(const probe_envelope *env)
     }
 }
 
+/* Requests about a stopped process's state that may reveal redacted values (4.8.1). */
+static bool may_reveal(const char *type)
+{
+    return strcmp(type, PMSG_SCOPES) == 0 || strcmp(type, PMSG_VARIABLES) == 0 || strcmp(type, PMSG_EVALUATE) == 0 ||
+           strcmp(type, PMSG_SET_VARIABLE) == 0;
+}
+
+static void handle_request(const probe_envelope *env);
+
 void server_requests_handle(const probe_envelope *env)
+{
+    bool reveal = may_reveal(env->type) && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(env->body, "reveal"));
+    redaction_reveal(reveal);
+    handle_request(env);
+    redaction_reveal(false);
+}
+
+static void handle_request(const probe_envelope *env)
 {
     const char *type = env->type;
     if (strcmp(type, PMSG_BREAKPOINTS_SET) == 0)

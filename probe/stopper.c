@@ -24,13 +24,21 @@
  * honoured only while enabled (the default; the agent disables them when the probe is
  * disconnected).
  *
+ * A thread whose stop request finds it inside a fast breakpoint's trampoline or C entry (no
+ * unwind information there) does not park: it remembers the stop (declined_stop), counts itself
+ * in `declined` and returns. Its next trampoline call leaves through the exit int3 (where the
+ * thread has the program's registers at the breakpoint address) and parks there; stop_all also
+ * asks every thread not parked yet again shortly after.
+ *
  * Known limitations: a thread that blocks the stop signal (a sigwait() thread, say) keeps
- * running until it unblocks it (stop_all does not wait for it; the request stays pending), and
+ * running until it unblocks it (stop_all does not wait for it once it sleeps, and waits for it
+ * until the timeout while it is runnable; the request stays pending), and
  * a nanosleep interrupted by the stop signal returns EINTR to the program. */
 #define UNW_LOCAL_ONLY
 #include "stopper.h"
 
 #include "bp_conditions.h"
+#include "fast_sites.h"
 #include "frame_capture.h"
 #include "signal_interpose.h"
 #include "stepper.h"
@@ -84,6 +92,9 @@ static atomic_uint generation;                    /* the stop; resume increments
 static atomic_uint wake_sequence;                 /* futex word: bumped by every wake-up */
 static atomic_uint stopped_generation = UINT_MAX; /* == generation while stopped */
 static atomic_bool enabled = true;
+static atomic_uint declined;                      /* stop requests answered from a trampoline */
+/* The stop (+ 1) this thread declined inside a trampoline; 0: none. */
+static __thread __attribute__((tls_model("initial-exec"))) unsigned declined_stop;
 static atomic_int notify_fd = -1;
 static pid_t agent_tid;
 static int stop_signal;
@@ -181,6 +192,25 @@ PODBUG_HANDLER_TEXT static void stop_here(uintptr_t address, const int64_t *ids,
     park(ucontext, stop, true);
 }
 
+/* A thread that declined the current stop in a trampoline parks now, at a breakpoint address. */
+PODBUG_HANDLER_TEXT static void park_if_declined(void *ucontext)
+{
+    unsigned asked = declined_stop;
+    declined_stop = 0;
+    if (asked && asked - 1 == atomic_load_explicit(&generation, memory_order_acquire) &&
+        asked - 1 == atomic_load_explicit(&stopped_generation, memory_order_acquire))
+        park(ucontext, asked - 1, false);
+}
+
+PODBUG_HANDLER_TEXT bool stopper_stop_declined(void)
+{
+    unsigned asked = declined_stop;
+    if (asked && (asked - 1 != atomic_load_explicit(&generation, memory_order_acquire) ||
+                  asked - 1 != atomic_load_explicit(&stopped_generation, memory_order_acquire)))
+        declined_stop = asked = 0; /* that stop has ended */
+    return asked != 0;
+}
+
 PODBUG_HANDLER_TEXT static void on_breakpoint_hit(uintptr_t addr, void *ucontext)
 {
     if (!atomic_load_explicit(&enabled, memory_order_acquire))
@@ -192,8 +222,10 @@ PODBUG_HANDLER_TEXT static void on_breakpoint_hit(uintptr_t addr, void *ucontext
         if (bp_conditions_news() != errors_before)
             notify_agent();
         stepper_on_site(addr, ucontext);
+        park_if_declined(ucontext);
         return;
     }
+    declined_stop = 0;
     stepper_end_at_breakpoint(ucontext);
     stop_here(addr, ids, n_ids, ucontext);
 }
@@ -223,10 +255,16 @@ PODBUG_HANDLER_TEXT static void stop_signal_handler(int signo, siginfo_t *info, 
         signal_interpose_chain(signo, info, ucontext);
     } else {
         unsigned stop = (unsigned)cookie;
-        if (stop == atomic_load_explicit(&generation, memory_order_acquire) &&
-            stop == atomic_load_explicit(&stopped_generation, memory_order_acquire))
+        ucontext_t *uc = ucontext;
+        /* a late request, for a stop that has ended, is dropped */
+        bool current = stop == atomic_load_explicit(&generation, memory_order_acquire) &&
+                       stop == atomic_load_explicit(&stopped_generation, memory_order_acquire);
+        if (current && fast_sites_thread_inside((uintptr_t)uc->uc_mcontext.gregs[REG_RIP])) {
+            declined_stop = stop + 1;
+            atomic_fetch_add_explicit(&declined, 1, memory_order_release); /* asked again */
+        } else if (current) {
             park(ucontext, stop, false);
-        /* otherwise a late request for a stop that has ended: nothing to do */
+        }
     }
     errno = saved_errno;
 }
@@ -360,10 +398,11 @@ static bool access_task(pid_t tid)
     return access(path, F_OK) == 0;
 }
 
-/* False when the thread is gone, or blocks the stop signal (a sigwait() thread, say): it
- * cannot park until it unblocks it, so stop_all does not wait for it. A thread inside our trap
- * handler blocks it too, on its way to park by itself: during the first BLOCKED_GRACE_NS of a
- * stop every live thread is waited for, so that such a thread is listed as parked. */
+/* False when the thread is gone, or sleeps blocking the stop signal (a sigwait() thread, say):
+ * it cannot park until it unblocks it, so stop_all does not wait for it. A thread inside our
+ * handlers blocks it too, on its way to park by itself: during the first BLOCKED_GRACE_NS of a
+ * stop every live thread is waited for, and after that every runnable one (a thread preempted in
+ * our handler, or one that declined in a trampoline and parks at its next call, is runnable). */
 #define BLOCKED_GRACE_NS (20 * 1000000L)
 static bool can_park(pid_t tid, bool in_grace)
 {
@@ -375,11 +414,14 @@ static bool can_park(pid_t tid, bool in_grace)
     if (!status)
         return false;
     unsigned long long blocked = 0;
-    while (fgets(line, sizeof line, status))
+    char state = '?';
+    while (fgets(line, sizeof line, status)) {
+        sscanf(line, "State: %c", &state);
         if (sscanf(line, "SigBlk: %llx", &blocked) == 1)
             break;
+    }
     fclose(status);
-    return !((blocked >> (stop_signal - 1)) & 1);
+    return state == 'R' || !((blocked >> (stop_signal - 1)) & 1);
 }
 
 /* One pass over /proc/self/task: requests a stop from every thread not yet asked (threads
@@ -419,10 +461,16 @@ int stopper_stop_all(int timeout_ms)
     atomic_store_explicit(&stopped_generation, stop, memory_order_release);
     static pid_t asked[STOPPER_MAX_THREADS];
     size_t asked_count = 0;
+    unsigned declined_seen = atomic_load_explicit(&declined, memory_order_acquire);
     int64_t start = monotonic_ns();
     int64_t deadline = start + (int64_t)timeout_ms * 1000000;
     while (request_stops(stop, asked, &asked_count, monotonic_ns() - start < BLOCKED_GRACE_NS) > 0 &&
            monotonic_ns() < deadline) {
+        unsigned now = atomic_load_explicit(&declined, memory_order_acquire);
+        if (now != declined_seen) { /* a thread in a trampoline: ask the unparked ones again */
+            declined_seen = now;
+            asked_count = 0;
+        }
         struct timespec pause = {0, STOP_POLL_NS};
         nanosleep(&pause, NULL);
     }

@@ -80,6 +80,11 @@ int stopper_resume_thread(pid_t tid);
  * with: set, it takes a single-step trap after each instruction. Returns 0, or -1 when not parked. */
 int stopper_set_trace_flag(pid_t tid, bool on);
 
+/* Handler-safe: true when this thread declined a request of the current stop inside a fast
+ * breakpoint's trampoline (no unwind information there): its next trampoline call must leave
+ * through the exit int3, whose hit parks it. */
+bool stopper_stop_declined(void);
+
 /* Handler-safe, in the thread itself (a step that needs the agent's decision): parks it in the
  * current stop, with its stack, and wakes the agent. Returns when it is woken. */
 void stopper_park_here(void *ucontext);

@@ -35,6 +35,7 @@ typedef struct module {
     dwarf_module dwarf;
     elf_symbols elf;
     sym_module_ext ext; /* higher layers' data, destroyed with the module */
+    sym_module_ext frame_ext; /* the call-frame information's (cfa_rule.c), likewise */
 } module;
 
 struct sym_index {
@@ -109,6 +110,8 @@ static void module_free(module *m)
 {
     if (m->ext.destroy)
         m->ext.destroy(m->ext.data);
+    if (m->frame_ext.destroy)
+        m->frame_ext.destroy(m->frame_ext.data);
     free(m->segments);
     dwarf_module_free(&m->dwarf);
     elf_symbols_free(&m->elf);
@@ -564,11 +567,71 @@ bool sym_lookup(sym_index *idx, uintptr_t pc, bool is_return_address, sym_info *
     return true;
 }
 
+/* ---- address -> the code of its function ---- */
+
+/* Adds [low, high) to out when there is room; returns the new count. */
+static size_t add_range(sym_range *out, size_t n, size_t max, uintptr_t low, uintptr_t high)
+{
+    if (n < max)
+        out[n] = (sym_range){ low, high };
+    return n + 1;
+}
+
+/* The ELF symbol of m named name, or NULL. */
+static const elf_symbol *elf_symbol_named(const module *m, const char *name, size_t name_len)
+{
+    for (size_t i = 0; i < m->elf.count; i++) {
+        const elf_symbol *s = &m->elf.symbols[i];
+        if (strncmp(s->name, name, name_len) == 0 && s->name[name_len] == '\0')
+            return s;
+    }
+    return NULL;
+}
+
+size_t sym_function_ranges(sym_index *idx, uintptr_t pc, sym_range *out, size_t max)
+{
+    module *m = module_at(idx, pc);
+    if (!m)
+        return 0;
+    uint64_t link_address = pc - m->bias;
+    ensure_dwarf(idx, m);
+    const dwarf_function *f = dwarf_module_function_at(&m->dwarf, link_address);
+    size_t n = 0;
+    if (f) {
+        size_t function = (size_t)(f - m->dwarf.functions);
+        for (size_t i = 0; i < m->dwarf.range_count; i++)
+            if (m->dwarf.ranges[i].function == function)
+                n = add_range(out, n, max, m->bias + m->dwarf.ranges[i].low,
+                              m->bias + m->dwarf.ranges[i].high);
+        return n;
+    }
+    ensure_elf(m);
+    const elf_symbol *s = elf_symbols_find(&m->elf, link_address);
+    if (!s || s->size == 0 || link_address >= s->address + s->size)
+        return 0;
+    /* the hot part NAME and the part gcc split off, NAME.cold, whichever pc is in */
+    size_t base_len = strlen(s->name);
+    static const char cold[] = ".cold";
+    if (base_len > sizeof cold - 1 && strcmp(s->name + base_len - (sizeof cold - 1), cold) == 0)
+        base_len -= sizeof cold - 1;
+    char name[256];
+    snprintf(name, sizeof name, "%.*s%s", (int)base_len, s->name, cold);
+    const elf_symbol *hot = elf_symbol_named(m, s->name, base_len);
+    const elf_symbol *split = elf_symbol_named(m, name, strlen(name));
+    if (hot && hot->size)
+        n = add_range(out, n, max, m->bias + hot->address, m->bias + hot->address + hot->size);
+    if (split && split->size)
+        n = add_range(out, n, max, m->bias + split->address,
+                      m->bias + split->address + split->size);
+    return n;
+}
+
 /* ---- modules for higher layers ---- */
 
 static void describe_module(module *m, sym_module_info *out)
 {
-    *out = (sym_module_info){ .path = m->path, .bias = m->bias, .ext = &m->ext, .build_id = m->build_id,
+    *out = (sym_module_info){ .path = m->path, .bias = m->bias, .ext = &m->ext, .frame_ext = &m->frame_ext,
+                              .build_id = m->build_id,
                               .low = m->bias + m->link_low, .high = m->bias + m->link_high,
                               .symbols = !m->dwarf_read || !m->elf_read ? SYM_NOT_READ_YET
                                          : m->dwarf.row_count || m->dwarf.function_count ? SYM_DEBUG_INFO

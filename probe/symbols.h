@@ -77,6 +77,18 @@ typedef struct sym_info {
  * lookup uses pc - 1 (the call instruction). Returns false when pc is in no known module. */
 bool sym_lookup(sym_index *idx, uintptr_t pc, bool is_return_address, sym_info *out);
 
+typedef struct sym_range {
+    uintptr_t low, high;     /* runtime [low, high) */
+} sym_range;
+
+/* The code of the function containing pc, for checks over a whole function: its DWARF
+ * subprogram's ranges (DW_AT_low_pc/high_pc or DW_AT_ranges, which cover a part gcc split off
+ * as NAME.cold), else its ELF symbol's [address, address + size) and that of NAME.cold (or of
+ * NAME when pc is in NAME.cold). Returns how many ranges the function has, writing at most max
+ * of them (by address for DWARF; the hot part first for ELF); 0 when no DWARF function nor ELF
+ * symbol with a size covers pc. */
+size_t sym_function_ranges(sym_index *idx, uintptr_t pc, sym_range *out, size_t max);
+
 /* Per-module data of higher layers (debuginfo's caches), destroyed with the module. */
 typedef struct sym_module_ext {
     void *data;
@@ -90,6 +102,7 @@ typedef struct sym_module_info {
     const char *path;        /* owned by the index */
     uintptr_t bias;          /* runtime address minus link-time address */
     sym_module_ext *ext;     /* the module's extension slot, initially {NULL, NULL} */
+    sym_module_ext *frame_ext; /* a second slot, for call-frame information (cfa_rule.c) */
     const char *build_id;    /* hex GNU build-id, "" when none; owned by the index */
     uintptr_t low, high;     /* runtime span of its loaded segments */
     sym_status symbols;

@@ -1,9 +1,12 @@
 /* Breakpoint sites: the site table (filled by the agent, published with release stores, read
  * lock-free by the SIGTRAP handler), arming/disarming, and out-of-line execution on a hit;
- * redirect sites (hot reload) whose int3 sends a thread elsewhere without a hit. */
+ * redirect sites (hot reload, code swaps) whose int3 sends a thread elsewhere without a hit; fast
+ * sites' trampoline exits, whose int3 is a hit at the breakpoint address; single steps through
+ * fast sites' jumps and trampolines. */
 #define UNW_LOCAL_ONLY
 #include "trap.h"
 
+#include "fast_sites.h"
 #include "ool_slots.h"
 #include "relocate.h"
 #include "signal_interpose.h"
@@ -31,7 +34,8 @@
 
 _Static_assert(SITE_TABLE_SIZE >= 2 * TRAP_MAX_SITES, "site table must stay half empty");
 
-enum site_state { SITE_EMPTY, SITE_ARMED, SITE_REDIRECT, SITE_RETIRED };
+enum site_state { SITE_EMPTY, SITE_ARMED, SITE_REDIRECT, SITE_RETIRED, SITE_FAST_EXIT };
+#define EFLAGS_TRAP_FLAG 0x100
 
 /* How a site's displaced instruction runs out of line. Immutable once published. */
 typedef struct site_code {
@@ -44,12 +48,14 @@ typedef struct site_code {
 
 /* A table entry. address is written before state first leaves SITE_EMPTY and never changes;
  * retired entries stay so that stray traps at a removed site are recognised. code serves
- * SITE_ARMED, redirect (written before the state is published) SITE_REDIRECT. */
+ * SITE_ARMED, redirect (written before the state is published) SITE_REDIRECT and, with origin
+ * (the breakpoint address), SITE_FAST_EXIT, which stays forever. */
 typedef struct site {
     uintptr_t address;
     atomic_int state;
     _Atomic(const site_code *) code;
     _Atomic uintptr_t redirect;
+    uintptr_t origin;
     unsigned refs; /* agent only, under arm_lock */
 } site;
 
@@ -103,15 +109,48 @@ PODBUG_HANDLER_TEXT static bool thread_is_ignored(void)
     return false;
 }
 
+/* Counts a hit at addr (regs' rip already addr) and runs the hit handler; false when the
+ * handler sent the thread elsewhere. */
+PODBUG_HANDLER_TEXT static bool run_hit_handler(uintptr_t addr, ucontext_t *uc)
+{
+    atomic_fetch_add_explicit(&hits, 1, memory_order_relaxed);
+    trap_hit_fn fn = atomic_load_explicit(&hit_handler, memory_order_acquire);
+    if (fn && !thread_is_ignored())
+        fn(addr, uc);
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP] == addr;
+}
+
+/* A single-step trap: the step module's (an armed site's int3, or a fast site's jump, comes
+ * next: its hit decides), or the program's. A thread that stepped into a trampoline goes to its
+ * exit int3 (the hit decides on the trap path); inside a trampoline's relocated instructions
+ * the steps pass silently, the trap flag kept, until the pc leaves it. */
+PODBUG_HANDLER_TEXT static bool take_trace(ucontext_t *uc)
+{
+    greg_t *regs = uc->uc_mcontext.gregs;
+    uintptr_t pc = (uintptr_t)regs[REG_RIP], exit;
+    site *at = find_site(pc);
+    bool at_armed_site = at && atomic_load_explicit(&at->state, memory_order_acquire) == SITE_ARMED;
+    switch (fast_sites_step_at(pc, &exit)) {
+    case FAST_STEP_NONE: break;
+    case FAST_STEP_AT_SITE: at_armed_site = true; break;
+    case FAST_STEP_ENTERED:
+        regs[REG_RIP] = (greg_t)exit;
+        at_armed_site = true;
+        break;
+    case FAST_STEP_INSIDE:
+        regs[REG_EFL] |= EFLAGS_TRAP_FLAG;
+        return true;
+    }
+    trap_trace_fn trace = atomic_load_explicit(&trace_handler, memory_order_acquire);
+    return trace && trace(uc, at_armed_site);
+}
+
 /* Handles an int3 at one of our sites; false when the trap belongs to the program. */
 PODBUG_HANDLER_TEXT static bool take_our_trap(const siginfo_t *info, ucontext_t *uc)
 {
     greg_t *regs = uc->uc_mcontext.gregs;
-    if (info->si_code == TRAP_TRACE) { /* a single-step: the step module's, or the program's */
-        trap_trace_fn trace = atomic_load_explicit(&trace_handler, memory_order_acquire);
-        site *at = find_site((uintptr_t)regs[REG_RIP]);
-        return trace && trace(uc, at && atomic_load_explicit(&at->state, memory_order_acquire) == SITE_ARMED);
-    }
+    if (info->si_code == TRAP_TRACE) /* a single-step: the step module's, or the program's */
+        return take_trace(uc);
     if (info->si_code != SI_KERNEL) /* raise(), kill(), tgkill(): the program's */
         return false;
     uintptr_t addr = (uintptr_t)regs[REG_RIP] - 1; /* int3 reports the next address */
@@ -123,16 +162,24 @@ PODBUG_HANDLER_TEXT static bool take_our_trap(const siginfo_t *info, ucontext_t 
     if (state == SITE_RETIRED)
         return true; /* stray: fetched the int3 before it went; re-execute the original */
     if (state == SITE_REDIRECT) {
-        regs[REG_RIP] = (greg_t)atomic_load_explicit(&s->redirect, memory_order_relaxed);
+        uintptr_t target = atomic_load_explicit(&s->redirect, memory_order_relaxed), exit;
+        /* a single-stepping thread sent to a trampoline skips its evaluation: the exit decides */
+        if ((regs[REG_EFL] & EFLAGS_TRAP_FLAG) &&
+            fast_sites_step_at(target, &exit) == FAST_STEP_ENTERED)
+            target = exit;
+        regs[REG_RIP] = (greg_t)target;
+        return true;
+    }
+    if (state == SITE_FAST_EXIT) {
+        uintptr_t origin = s->origin;
+        regs[REG_RIP] = (greg_t)origin;
+        if (run_hit_handler(origin, uc))
+            regs[REG_RIP] = (greg_t)atomic_load_explicit(&s->redirect, memory_order_relaxed);
         return true;
     }
 
     const site_code *code = atomic_load_explicit(&s->code, memory_order_acquire);
-    atomic_fetch_add_explicit(&hits, 1, memory_order_relaxed);
-    trap_hit_fn fn = atomic_load_explicit(&hit_handler, memory_order_acquire);
-    if (fn && !thread_is_ignored())
-        fn(addr, uc);
-    if ((uintptr_t)regs[REG_RIP] != addr)
+    if (!run_hit_handler(addr, uc))
         return true; /* the hit handler sent the thread elsewhere */
     if (code->kind == RELOCATION_CALL) {
         regs[REG_RSP] -= 8;
@@ -229,7 +276,9 @@ static bool code_matches(const site_code *code, const uint8_t *bytes, size_t len
     return code && code->length <= len && memcmp(code->bytes, bytes, code->length) == 0;
 }
 
-/* Relocates the instruction into a new slot and writes the slot. */
+/* Relocates the instruction into a new slot and writes the slot. At a fast site's jump the slot
+ * jumps to its trampoline's relocated instructions instead: the trap's hit has evaluated the
+ * breakpoints there already. */
 static const site_code *build_site_code(uintptr_t addr, const uint8_t *bytes, size_t len,
                                         char *err, size_t err_len)
 {
@@ -238,11 +287,21 @@ static const site_code *build_site_code(uintptr_t addr, const uint8_t *bytes, si
         snprintf(err, err_len, "no room for more breakpoint sites (%d)", MAX_SITE_CODES);
         return NULL;
     }
+    uint8_t skip[5];
+    uintptr_t relocated;
+    const uint8_t *runs = bytes;
+    if (fast_sites_relocated_at(addr, &relocated)) {
+        int32_t rel = (int32_t)(relocated - (addr + sizeof skip));
+        skip[0] = 0xE9; /* jmp rel32, as if at addr */
+        memcpy(skip + 1, &rel, sizeof rel);
+        runs = skip;
+        len = sizeof skip;
+    }
     /* refuse unrelocatable instructions before spending a slot on them */
-    if (relocate_instruction(bytes, len, addr, addr, &reloc, err, err_len) < 0)
+    if (relocate_instruction(runs, len, addr, addr, &reloc, err, err_len) < 0)
         return NULL;
     uintptr_t slot = ool_slot_alloc(addr, err, err_len);
-    if (!slot || relocate_instruction(bytes, len, addr, slot, &reloc, err, err_len) < 0 ||
+    if (!slot || relocate_instruction(runs, len, addr, slot, &reloc, err, err_len) < 0 ||
         text_patch_write(slot, reloc.code, reloc.code_len, err, err_len) < 0)
         return NULL;
     site_code *code = &codes[code_count++];
@@ -361,6 +420,36 @@ int trap_arm_redirect(uintptr_t addr, uintptr_t target, char *err, size_t err_le
 {
     pthread_mutex_lock(&arm_lock);
     int rc = arm_redirect_locked(addr, target, err, err_len);
+    pthread_mutex_unlock(&arm_lock);
+    return rc;
+}
+
+static int register_fast_exit_locked(uintptr_t exit, uintptr_t addr, uintptr_t resume,
+                                     char *err, size_t err_len)
+{
+    int state;
+    site *s = entry_for_site(exit, &state, err, err_len);
+    if (!s)
+        return -1;
+    if (state == SITE_FAST_EXIT && s->origin == addr &&
+        atomic_load_explicit(&s->redirect, memory_order_relaxed) == resume)
+        return 0;
+    if (state != SITE_EMPTY) {
+        snprintf(err, err_len, "the trampoline exit 0x%" PRIxPTR " is in use", exit);
+        return -1;
+    }
+    claim_entry(s, exit, state);
+    s->origin = addr;
+    atomic_store_explicit(&s->redirect, resume, memory_order_relaxed);
+    atomic_store_explicit(&s->state, SITE_FAST_EXIT, memory_order_release);
+    return 0;
+}
+
+int trap_register_fast_exit(uintptr_t exit, uintptr_t addr, uintptr_t resume, char *err,
+                            size_t err_len)
+{
+    pthread_mutex_lock(&arm_lock);
+    int rc = register_fast_exit_locked(exit, addr, resume, err, err_len);
     pthread_mutex_unlock(&arm_lock);
     return rc;
 }

@@ -31,6 +31,13 @@ int trap_arm_redirect(uintptr_t addr, uintptr_t target, char *err, size_t err_le
  * serialised the final byte there, so a stray trap re-executes addr and runs that. Agent. */
 void trap_retire_redirect(uintptr_t addr);
 
+/* Registers the int3 at exit (the last byte of a fast site's trampoline slow exit) as a hit at
+ * the breakpoint address addr: its trap sets rip = addr, runs the hit handler exactly as an int3
+ * at addr would, then (rip still addr) continues at resume, the trampoline's relocated
+ * instructions. Kept forever, like the trampoline. Returns 0, or -1 with err. Agent thread. */
+int trap_register_fast_exit(uintptr_t exit, uintptr_t addr, uintptr_t resume, char *err,
+                            size_t err_len);
+
 /* Drops one reference; at zero restores the original byte. Stray traps at a removed site are
  * recognised and re-executed. Returns 0, or -1 if addr was not armed. Agent thread. */
 int trap_disarm(uintptr_t addr);
@@ -48,7 +55,8 @@ typedef void (*trap_hit_fn)(uintptr_t addr, void *ucontext);
 void trap_set_hit_handler(trap_hit_fn fn);
 
 /* Called inside the SIGTRAP handler for a single-step trap (TRAP_TRACE: the trap flag was set),
- * with the ucontext and whether an armed site's int3 is the next instruction. Returns true when
+ * with the ucontext and whether an armed site's int3 (or a fast site's jump, or a trampoline's
+ * exit int3, where the pc was moved) is the next instruction. Returns true when
  * the trap was the step module's; false chains it to the program. Must be async-signal-safe. */
 typedef bool (*trap_trace_fn)(void *ucontext, bool at_armed_site);
 void trap_set_trace_handler(trap_trace_fn fn);

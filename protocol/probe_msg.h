@@ -131,6 +131,8 @@ typedef struct probe_bp_spec {
                            * source and line are ignored. NULL = a line breakpoint */
     int stop_all;         /* a stop stops every thread of the process (JSON "stop_all", absent =
                            * true); false: only the hitting thread stops */
+    int fast;             /* JSON "fast", absent = true: a jump to a trampoline where that is safe;
+                           * false: always the trap */
 } probe_bp_spec;
 
 typedef struct probe_bp_set { probe_bp_spec *breakpoints; size_t n; } probe_bp_set;
@@ -141,6 +143,9 @@ typedef struct probe_location {
     char *function;       /* may be NULL (JSON key absent) */
     char *file;           /* full path from the line table, may be NULL */
     int line;
+    char *path;           /* how it is armed: "fast" (a jump to a trampoline) or "trap" (int3);
+                           * NULL when not reported */
+    char *path_reason;    /* "trap" only: why not fast (JSON "path_reason"); may be NULL */
 } probe_location;
 
 typedef struct probe_bp_state {

@@ -538,6 +538,7 @@ static const field bp_spec_fields[] = {
     { FIELD(probe_bp_spec, log_message, "log_message", F_STRING, OPTIONAL) },
     { FIELD(probe_bp_spec, budget, "budget", F_OBJECT, OPTIONAL), .object = &bp_budget_message },
     { FIELD(probe_bp_spec, stop_all, "stop_all", F_BOOL, OPTIONAL), .absent = 1 },
+    { FIELD(probe_bp_spec, fast, "fast", F_BOOL, OPTIONAL), .absent = 1 },
 };
 static const message bp_spec_message = MESSAGE(probe_bp_spec, bp_spec_fields);
 static const field bp_spec_element = { .kind = F_OBJECT, .object = &bp_spec_message };
@@ -559,6 +560,8 @@ static const field location_fields[] = {
     { FIELD(probe_location, function, "function", F_STRING, OPTIONAL) },
     { FIELD(probe_location, file, "file", F_STRING, OPTIONAL) },
     { FIELD(probe_location, line, "line", F_INT, OPTIONAL) },
+    { FIELD(probe_location, path, "path", F_STRING, OPTIONAL) },
+    { FIELD(probe_location, path_reason, "path_reason", F_STRING, OPTIONAL) },
 };
 static const message location_message = MESSAGE(probe_location, location_fields);
 static const field location_element = { .kind = F_OBJECT, .object = &location_message };

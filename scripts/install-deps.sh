@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential pkg-config clang libclang-rt-14-dev gdb iproute2
           libwebsockets-dev libcjson-dev libunwind-dev libdwarf-dev libelf-dev libzydis-dev
-          libcriterion-dev libssl-dev)
+          libcriterion-dev libssl-dev openssl)
 # Node.js may come from another Debian-format source whose nodejs bundles npm: only ask apt for
 # it when node or npm is absent.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)

@@ -87,6 +87,8 @@ static void free_bp(session_bp *b)
     free(b->hit_condition);
     free(b->log_message);
     free(b->bound);
+    free(b->bound_path);
+    free(b->trap_reason);
     free(b->failure);
     free(b->switched_off);
     free(b->refused);
@@ -98,27 +100,75 @@ static bool unbind(session_bp *b, uint64_t probe_id)
 {
     for (size_t i = 0; i < b->n_bound; i++) {
         if (b->bound[i] == probe_id) {
-            b->bound[i] = b->bound[--b->n_bound];
+            b->n_bound--;
+            b->bound[i] = b->bound[b->n_bound];
+            b->bound_path[i] = b->bound_path[b->n_bound];
             return true;
         }
     }
     return false;
 }
 
-static void bind(session_bp *b, uint64_t probe_id)
+static void bind(session_bp *b, uint64_t probe_id, bp_path path)
 {
-    for (size_t i = 0; i < b->n_bound; i++)
-        if (b->bound[i] == probe_id)
+    for (size_t i = 0; i < b->n_bound; i++) {
+        if (b->bound[i] == probe_id) {
+            b->bound_path[i] = (uint8_t)path;
             return;
+        }
+    }
     if (b->n_bound == b->cap_bound) {
         size_t cap = b->cap_bound ? b->cap_bound * 2 : 4;
         uint64_t *grown = realloc(b->bound, cap * sizeof *grown);
-        if (!grown)
+        if (grown)
+            b->bound = grown;
+        uint8_t *grown_path = realloc(b->bound_path, cap * sizeof *grown_path);
+        if (grown_path)
+            b->bound_path = grown_path;
+        if (!grown || !grown_path)
             return;
-        b->bound = grown;
         b->cap_bound = cap;
     }
+    b->bound_path[b->n_bound] = (uint8_t)path;
     b->bound[b->n_bound++] = probe_id;
+}
+
+/* How the probe armed st's locations: fast when all are "fast"; trap when one is a trap with a
+ * reason (the fast path was wanted), whose reason goes to b->trap_reason named after the probe. */
+static bp_path path_of(session_bp *b, const char *probe_name, const probe_bp_state *st)
+{
+    size_t fast = 0;
+    for (size_t i = 0; i < st->n_locations; i++) {
+        const probe_location *l = &st->locations[i];
+        if (l->path && strcmp(l->path, "fast") == 0) {
+            fast++;
+        } else if (l->path_reason) {
+            free(b->trap_reason);
+            size_t len = strlen(probe_name) + strlen(l->path_reason) + 3;
+            b->trap_reason = malloc(len);
+            if (b->trap_reason)
+                snprintf(b->trap_reason, len, "%s: %s", probe_name, l->path_reason);
+            return BP_PATH_TRAP;
+        }
+    }
+    return fast > 0 && fast == st->n_locations ? BP_PATH_FAST : BP_PATH_PLAIN;
+}
+
+/* "", " (fast)", " (trap: pod/1: why)" or " (fast in 2, trap in 1: pod/1: why)" for the paths of
+ * b's bound probes. */
+static void describe_paths(const session_bp *b, char *out, size_t len)
+{
+    size_t count[3] = { 0 };
+    for (size_t i = 0; i < b->n_bound; i++)
+        count[b->bound_path[i]]++;
+    const char *why = b->trap_reason ? b->trap_reason : "no reason given";
+    out[0] = '\0';
+    if (count[BP_PATH_TRAP] == 0 && count[BP_PATH_FAST] > 0)
+        snprintf(out, len, count[BP_PATH_PLAIN] ? " (fast in %zu)" : " (fast)", count[BP_PATH_FAST]);
+    else if (count[BP_PATH_TRAP] > 0 && count[BP_PATH_FAST] == 0)
+        snprintf(out, len, " (trap: %s)", why);
+    else if (count[BP_PATH_TRAP] > 0)
+        snprintf(out, len, " (fast in %zu, trap in %zu: %s)", count[BP_PATH_FAST], count[BP_PATH_TRAP], why);
 }
 
 static void set_failure(session_bp *b, const char *probe_name, const char *why)
@@ -155,10 +205,13 @@ static cJSON *bp_to_dap(const dap_session *s, const session_bp *b)
                  b->switched_off ? b->switched_off
                  : b->failure    ? b->failure
                                  : "no process matching the selector yet");
-    else
-        snprintf(msg, sizeof msg, "armed in %zu process%s%s%s%s%s", b->n_bound, b->n_bound == 1 ? "" : "es",
+    else {
+        char paths[300];
+        describe_paths(b, paths, sizeof paths);
+        snprintf(msg, sizeof msg, "armed in %zu process%s%s%s%s%s%s", b->n_bound, b->n_bound == 1 ? "" : "es", paths,
                  b->failure ? "; not in " : "", b->failure ? b->failure : "", b->switched_off ? "; " : "",
                  b->switched_off ? b->switched_off : "");
+    }
     if (b->function && b->n_bound > 0) {
         size_t len = strlen(msg);
         snprintf(msg + len, sizeof msg - len, " (after the prologue of every copy of '%.200s'; inlined copies are not covered)",
@@ -246,7 +299,7 @@ static cJSON *specs_json(const dap_session *s, const int64_t *ids, size_t n)
             set.breakpoints[set.n++] = (probe_bp_spec){
                 b->id, b->build_path, b->line, b->mode, b->condition, b->hit_condition, b->log_message,
                 budgets_for_breakpoint(&s->budgets, strcmp(b->mode, "snapshot") == 0, b->log_message != NULL),
-                b->function, s->stop_all
+                b->function, s->stop_all, s->fast_breakpoints
             };
     }
     cJSON *json = probe_bp_set_to_json(&set);
@@ -327,7 +380,7 @@ static void on_set_reply(void *ctx_ptr, probe_peer *peer, const cJSON *result, c
             if (res.breakpoints[j].id == b->id)
                 st = &res.breakpoints[j];
         if (st && st->verified) {
-            bind(b, ctx->probe_id);
+            bind(b, ctx->probe_id, path_of(b, ctx->probe_name, st));
             if (ctx->placement) {
                 canary_placed(&b->canary, net_now_ms(), s->canary.window_ms);
                 log_info("DAP session %llu: breakpoint %lld armed in its canary %s", (unsigned long long)s->id,

@@ -9,6 +9,11 @@
 #include "canary.h"
 #include "dap_session.h"
 
+/* How a breakpoint is armed in one process: every location through the fast path (a jump to a
+ * trampoline), some through a trap although the fast path was wanted, or with traps as asked
+ * (a breakpoint without condition, log message or snapshot mode, which stops at every hit). */
+typedef enum bp_path { BP_PATH_PLAIN, BP_PATH_FAST, BP_PATH_TRAP } bp_path;
+
 typedef struct session_bp {
     int64_t id;             /* the DAP breakpoint id, also the probe protocol id (server-unique) */
     char *ide_path;         /* as the IDE named the source; NULL for a function breakpoint */
@@ -20,8 +25,10 @@ typedef struct session_bp {
     char *hit_condition;    /* DAP SourceBreakpoint.hitCondition; NULL when none */
     char *log_message;      /* DAP SourceBreakpoint.logMessage: a logpoint; NULL when none */
     uint64_t *bound;        /* probes where it is armed */
+    uint8_t *bound_path;    /* per bound probe, a bp_path: how it is armed there */
     size_t n_bound;
     size_t cap_bound;
+    char *trap_reason;      /* why some probe armed it with traps ("pod-a/12: ..."); NULL */
     char *failure;          /* why it did not bind somewhere: "pod-a/12: no code at ..." */
     char *switched_off;     /* "switched off in pod-a/12: ..." when a probe disabled it (CPU budget) */
     char *refused;          /* not sent to any probe: an unknown mode, or expired; NULL = armed */

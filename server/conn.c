@@ -173,7 +173,8 @@ int conn_on_writeable(conn *c)
         return 0;
     if (c->closing) {
         if (c->kind != CONN_DAP_TCP)
-            lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+            lws_close_reason(c->wsi, c->close_status ? (enum lws_close_status)c->close_status
+                                                     : LWS_CLOSE_STATUS_POLICY_VIOLATION,
                              (unsigned char *)c->close_reason, strlen(c->close_reason));
         return -1;
     }

@@ -23,6 +23,7 @@ typedef struct conn {
     void *owner;          /* probe_peer * or dap_session *, by kind */
     char peer[64];        /* "ip:port" for log lines */
     char close_reason[120];
+    unsigned short close_status;  /* WebSocket close code; 0: policy violation (1008) */
     bool closing;         /* close after the queued messages are written */
     message_rate rate;    /* --max-messages-per-second */
 } conn;

@@ -4,6 +4,7 @@
 
 #include <string.h>
 #include "dap_handlers/handlers.h"
+#include "session_auth.h"
 
 static const struct {
     const char *command;
@@ -47,6 +48,8 @@ void dap_dispatch(dap_session *s, const cJSON *request)
         dap_respond_error(&ref, "%s: \"arguments\" must be an object", ref.command);
         return;
     }
+    if (!session_auth_allows(s, &ref))
+        return;
     if (!args)
         args = empty = cJSON_CreateObject();
     bool found = false;

@@ -56,6 +56,7 @@ void dap_session_on_open(conn *c)
     s->conn = c;
     s->next_seq = 1;
     s->stop_all = true;
+    s->fast_breakpoints = true;
     budgets_defaults(&s->budgets);
     s->next = sessions;
     sessions = s;

@@ -25,6 +25,8 @@ typedef struct dap_session {
     struct conn *conn;
     int64_t next_seq;            /* seq of the next message we send; starts at 1 */
     bool initialized;            /* initialize answered */
+    bool authenticated;          /* holds a valid token, or the server has no --token-file */
+    unsigned roles;              /* auth_role bits of that token (session_auth.h) */
     bool supports_progress;      /* initialize said supportsProgressReporting */
     bool attached;
     bool configuration_done;
@@ -32,6 +34,7 @@ typedef struct dap_session {
     selector sel;
     source_map map;
     bool stop_all;
+    bool fast_breakpoints;       /* attach argument "fastBreakpoints" (default true) */
     session_budgets budgets;     /* attach argument "budgets" */
     canary_options canary;       /* attach argument "canary" */
     struct session_bp *breakpoints;

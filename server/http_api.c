@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "auth.h"
 #include "dap_session.h"
 #include "fleet.h"
 #include "metrics.h"
@@ -19,9 +20,12 @@ static void set_text(http_response *out, int status, const char *content_type, c
     out->body_len = body ? strlen(body) : 0;
 }
 
-void http_api_handle(const char *path, http_response *out)
+void http_api_handle(const char *path, const char *authorization, http_response *out)
 {
-    if (strcmp(path, "/healthz") == 0) {
+    const char *refusal = auth_http_refusal(path, authorization);
+    if (refusal) {
+        set_text(out, 401, "text/plain", strdup(refusal));
+    } else if (strcmp(path, "/healthz") == 0) {
         char *body = malloc(160);
         if (body)
             snprintf(body, 160, "{\"status\":\"ok\",\"probes\":%zu,\"sessions\":%zu,\"snapshots\":%zu,\"snapshot_bytes\":%zu}\n",

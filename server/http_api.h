@@ -12,6 +12,7 @@ typedef struct http_response {
     size_t body_len;
 } http_response;
 
-void http_api_handle(const char *path, http_response *out);
+/* authorization: the request's Authorization header ("" or NULL when none); see auth.h. */
+void http_api_handle(const char *path, const char *authorization, http_response *out);
 
 #endif

@@ -12,9 +12,11 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "auth.h"
 #include "beside_server.h"
 #include "dap_handlers/handlers.h"
 #include "fleet.h"
+#include "launch_env.h"
 #include "log.h"
 #include "net.h"
 
@@ -100,7 +102,11 @@ static int spawn_command(injection *inj, const cJSON *sel, char *err, size_t err
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    int rc = posix_spawn(&inj->command, binary, &actions, NULL, argv, environ);
+    launch_env env; /* the new probe's token: with --token-file, one of the server's with role probe */
+    int rc = launch_env_init(&env, environ) != 0 || launch_env_set(&env, "PODBUG_TOKEN", auth_probe_token()) != 0
+                 ? ENOMEM
+                 : posix_spawn(&inj->command, binary, &actions, NULL, argv, env.vars);
+    launch_env_free(&env);
     posix_spawn_file_actions_destroy(&actions);
     close(fds[1]);
     if (rc != 0) {

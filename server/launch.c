@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "auth.h"
 #include "beside_server.h"
 #include "fleet.h"
 #include "log.h"
@@ -205,7 +206,8 @@ int launch_start(dap_session *s, const dap_request_ref *ref, launch_spec *spec, 
     if (probe_beside_server(probe, sizeof probe, err, err_len) != 0)
         goto out;
     if (select_launch(&l->options, l->id) != 0 ||
-        launch_env_add_probe(&spec->env, probe, net_probe_url(), l->name, l->id) != 0) {
+        launch_env_add_probe(&spec->env, probe, net_probe_url(), l->name, l->id) != 0 ||
+        launch_env_set(&spec->env, "PODBUG_TOKEN", auth_probe_token()) != 0) {
         snprintf(err, err_len, "out of memory");
         goto out;
     }

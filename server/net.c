@@ -7,17 +7,21 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "auth.h"
 #include "conn.h"
 #include "dap_session.h"
 #include "http_api.h"
 #include "inject_attach.h"
 #include "launch.h"
+#include "listen_addr.h"
 #include "log.h"
 #include "metrics.h"
 #include "probe_link.h"
 #include "probe_msg.h"
 #include "reload_run.h"
 #include "server_metrics.h"
+#include "session_auth.h"
+#include "tls_files.h"
 
 #define DAP_WS_SUBPROTOCOL "podbug.dap"
 #define TICK_US (100 * LWS_US_PER_MS)
@@ -52,7 +56,16 @@ static void on_tick(lws_sorted_usec_list_t *sul)
     reload_runs_tick(net_now_ms());
     inject_attach_tick(net_now_ms());
     launch_tick(net_now_ms());
+    auth_tick();
     lws_sul_schedule(context, 0, &tick_timer, on_tick, TICK_US);
+}
+
+/* The request's "Authorization" header into out ("" when it has none or it does not fit). */
+static const char *authorization_of(struct lws *wsi, char *out, size_t len)
+{
+    if (lws_hdr_copy(wsi, out, (int)len, WSI_TOKEN_HTTP_AUTHORIZATION) <= 0)
+        out[0] = '\0';
+    return out;
 }
 
 static void open_conn(per_connection *pc, struct lws *wsi, conn_kind kind)
@@ -63,10 +76,17 @@ static void open_conn(per_connection *pc, struct lws *wsi, conn_kind kind)
     log_debug("%s connection from %s", conn_kind_name(kind), pc->c->peer);
     if (conn_refused_over_limit(pc->c))
         return;
-    if (kind == CONN_PROBE)
-        probe_link_on_open(pc->c);
-    else
+    char authorization[AUTH_TOKEN_MAX_LEN + 64] = "";
+    if (kind != CONN_DAP_TCP)
+        authorization_of(wsi, authorization, sizeof authorization);
+    if (kind == CONN_PROBE) {
+        if (auth_admit_probe(pc->c, authorization))
+            probe_link_on_open(pc->c);
+    } else {
         dap_session_on_open(pc->c);
+        if (pc->c->owner)
+            session_auth_on_open(pc->c->owner, authorization);
+    }
 }
 
 static void close_conn(per_connection *pc)
@@ -164,7 +184,8 @@ static void raw_receive(conn *c, const void *in, size_t len)
 static int http_serve(per_connection *pc, struct lws *wsi, const char *path)
 {
     http_response resp;
-    http_api_handle(path, &resp);
+    char authorization[AUTH_TOKEN_MAX_LEN + 64];
+    http_api_handle(path, authorization_of(wsi, authorization, sizeof authorization), &resp);
     unsigned char headers[LWS_PRE + 512], *start = headers + LWS_PRE, *p = start, *end = headers + sizeof headers;
     if (lws_add_http_common_headers(wsi, (unsigned int)resp.status, resp.content_type, resp.body_len, &p, end) ||
         lws_finalize_write_http_header(wsi, start, &p, end)) {
@@ -262,6 +283,22 @@ static void lws_log_bridge(int level, const char *line)
     log_msg(level == LLL_ERR ? LOG_ERROR : LOG_DEBUG, "lws: %.*s", (int)n, line);
 }
 
+/* With TLS, checks the certificate and key first (a bad pair refuses to start) and logs what is served. */
+static int check_tls(const server_options *opts)
+{
+    char about[400], err[600];
+    if (tls_files_check(opts->tls_cert, opts->tls_key, about, sizeof about, err, sizeof err) != 0) {
+        log_error("%s", err);
+        return -1;
+    }
+    log_info("TLS on port %d (%s)", opts->port, about);
+    if (opts->dap_port && !listen_addr_is_loopback(opts->listen_addr))
+        log_warn("DAP over TCP on port %d is NOT encrypted (IDEs' TCP adapters have no TLS); use --dap-port 0 "
+                 "and connect IDEs over wss://%s:%d/dap or through `podbug dap`",
+                 opts->dap_port, opts->listen_addr, opts->port);
+    return 0;
+}
+
 int net_start(const server_options *opts)
 {
     lws_set_log_level(LLL_ERR | (opts->log_level >= LOG_DEBUG ? LLL_WARN : 0), lws_log_bridge);
@@ -271,9 +308,12 @@ int net_start(const server_options *opts)
         return -1;
     }
 
+    if (opts->tls_cert && check_tls(opts) != 0)
+        return -1;
+
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
-    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | (opts->tls_cert ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0);
     context = lws_create_context(&info);
     if (!context) {
         log_error("cannot create the event loop");
@@ -285,16 +325,20 @@ int net_start(const server_options *opts)
     info.iface = opts->listen_addr;
     info.port = opts->port;
     info.protocols = web_protocols;
-    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+    /* lws serves TLS on a vhost only when its own options ask for the global init too. */
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | (opts->tls_cert ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0);
+    info.ssl_cert_filepath = opts->tls_cert;
+    info.ssl_private_key_filepath = opts->tls_key;
     if (!lws_create_vhost(context, &info)) {
         log_error("cannot listen on %s:%d (in use, or a bad address?)", opts->listen_addr, opts->port);
         return -1;
     }
-    log_info("listening on %s:%d (probes: ws://%s:%d/probe, DAP: ws://%s:%d/dap, /healthz, /metrics, /api/pods)",
-             opts->listen_addr, opts->port, opts->listen_addr, opts->port, opts->listen_addr, opts->port);
+    const char *ws = opts->tls_cert ? "wss" : "ws";
+    log_info("listening on %s:%d (probes: %s://%s:%d/probe, DAP: %s://%s:%d/dap, /healthz, /metrics, /api/pods)",
+             opts->listen_addr, opts->port, ws, opts->listen_addr, opts->port, ws, opts->listen_addr, opts->port);
     const char *addr = opts->listen_addr;
     bool any_addr = !addr || !*addr || strcmp(addr, "0.0.0.0") == 0 || strcmp(addr, "::") == 0;
-    snprintf(probe_url, sizeof probe_url, "ws://%s:%d/probe", any_addr ? "127.0.0.1" : addr, opts->port);
+    snprintf(probe_url, sizeof probe_url, "%s://%s:%d/probe", ws, any_addr ? "127.0.0.1" : addr, opts->port);
 
     if (opts->dap_port) {
         memset(&info, 0, sizeof info);

@@ -15,7 +15,7 @@ void net_request_stop(void);
 void net_shutdown(void);
 int64_t net_now_ms(void);
 /* Where a probe on this machine reaches the server: ws://<listen address>:<port>/probe (127.0.0.1
- * when the server listens on every address). */
+ * when the server listens on every address); wss:// when the server serves TLS. */
 const char *net_probe_url(void);
 
 #endif

@@ -39,6 +39,20 @@ static const char usage[] =
     "  --redact PATTERNS      comma-separated name patterns (case-insensitive substrings, '*'\n"
     "                         for any characters) that every probe adds to its own redaction\n"
     "                         (PODBUG_REDACT): their values never leave the process\n"
+    "  --tls-cert FILE        serve --port with TLS only (wss://, https://): the PEM certificate,\n"
+    "                         its chain after it; needs --tls-key. Probes verify it against\n"
+    "                         PODBUG_CA (a PEM CA bundle) or the system's CAs. The --dap-port\n"
+    "                         stays plain TCP\n"
+    "  --tls-key FILE         the certificate's PEM private key (unencrypted)\n"
+    "  --token-file FILE      who may connect: one 'TOKEN ROLE[,ROLE...] [NAME]' per line ('#'\n"
+    "                         comments), tokens of 16+ characters, the file readable by its owner\n"
+    "                         only; re-read on SIGHUP. Roles: probe (a probe registers, with\n"
+    "                         PODBUG_TOKEN), debug (a DAP session attaches or launches, with the\n"
+    "                         'token' argument or the WebSocket's 'Authorization: Bearer';\n"
+    "                         /api/pods), reload (podbug/reload and rollback, on top of debug),\n"
+    "                         secrets (the session sees values the probes redact). /metrics takes\n"
+    "                         any token, /healthz none. Without it the server accepts everyone\n"
+    "                         but only listens on loopback\n"
     "  --version              print the version and exit\n"
     "  --help                 print this help and exit\n"
     "\n"
@@ -89,7 +103,8 @@ static int parse_port(const char *text, int allow_zero, int *out)
 options_result server_options_parse(int argc, char **argv, server_options *opts, FILE *out, FILE *err)
 {
     enum { OPT_LISTEN = 1, OPT_PORT, OPT_DAP_PORT, OPT_LOG_LEVEL, OPT_PROBE_TIMEOUT, OPT_SNAPSHOT_LIMIT, OPT_MAX_MESSAGE_BYTES,
-           OPT_MAX_PROBES, OPT_MAX_SESSIONS, OPT_MAX_MESSAGES_PER_SECOND, OPT_MAX_QUEUED_BYTES, OPT_REDACT, OPT_VERSION, OPT_HELP };
+           OPT_MAX_PROBES, OPT_MAX_SESSIONS, OPT_MAX_MESSAGES_PER_SECOND, OPT_MAX_QUEUED_BYTES, OPT_REDACT,
+           OPT_TLS_CERT, OPT_TLS_KEY, OPT_TOKEN_FILE, OPT_VERSION, OPT_HELP };
     static const struct option longopts[] = {
         { "listen", required_argument, NULL, OPT_LISTEN },
         { "port", required_argument, NULL, OPT_PORT },
@@ -103,6 +118,9 @@ options_result server_options_parse(int argc, char **argv, server_options *opts,
         { "max-messages-per-second", required_argument, NULL, OPT_MAX_MESSAGES_PER_SECOND },
         { "max-queued-bytes", required_argument, NULL, OPT_MAX_QUEUED_BYTES },
         { "redact", required_argument, NULL, OPT_REDACT },
+        { "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+        { "tls-key", required_argument, NULL, OPT_TLS_KEY },
+        { "token-file", required_argument, NULL, OPT_TOKEN_FILE },
         { "version", no_argument, NULL, OPT_VERSION },
         { "help", no_argument, NULL, OPT_HELP },
         { NULL, 0, NULL, 0 },
@@ -114,6 +132,9 @@ options_result server_options_parse(int argc, char **argv, server_options *opts,
     opts->probe_timeout_ms = 3000;
     opts->snapshot_limit = SNAPSHOT_STORE_DEFAULT_COUNT;
     opts->redact = NULL;
+    opts->tls_cert = NULL;
+    opts->tls_key = NULL;
+    opts->token_file = NULL;
     opts->limits = server_limits_defaults();
 
     opterr = 0;
@@ -177,6 +198,15 @@ options_result server_options_parse(int argc, char **argv, server_options *opts,
             }
             opts->redact = optarg;
             break;
+        case OPT_TLS_CERT:
+            opts->tls_cert = optarg;
+            break;
+        case OPT_TLS_KEY:
+            opts->tls_key = optarg;
+            break;
+        case OPT_TOKEN_FILE:
+            opts->token_file = optarg;
+            break;
         case OPT_VERSION:
             fprintf(out, "podbug-server %s\n", PODBUG_VERSION);
             return OPTIONS_EXIT_OK;
@@ -193,6 +223,11 @@ options_result server_options_parse(int argc, char **argv, server_options *opts,
     }
     if (optind < argc) {
         fprintf(err, "podbug-server: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return OPTIONS_EXIT_ERROR;
+    }
+    if (!opts->tls_cert != !opts->tls_key) {
+        fprintf(err, "podbug-server: %s needs %s too (the certificate and its key go together)\n",
+                opts->tls_cert ? "--tls-cert" : "--tls-key", opts->tls_cert ? "--tls-key" : "--tls-cert");
         return OPTIONS_EXIT_ERROR;
     }
     return OPTIONS_RUN;

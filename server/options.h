@@ -15,6 +15,9 @@ typedef struct server_options {
     int probe_timeout_ms;      /* --probe-timeout-ms: how long a request to a probe may take */
     int snapshot_limit;        /* --snapshot-limit: snapshots kept (oldest evicted first) */
     const char *redact;        /* --redact: name patterns every probe adds to its own; NULL none */
+    const char *tls_cert;      /* --tls-cert: PEM certificate (chain) for --port; NULL: plain */
+    const char *tls_key;       /* --tls-key: its PEM private key; set exactly when tls_cert is */
+    const char *token_file;    /* --token-file: tokens and roles (auth_tokens.h); NULL: loopback only */
     server_limits limits;      /* --max-message-bytes, --max-probes, --max-sessions,
                                 * --max-messages-per-second, --max-queued-bytes */
 } server_options;

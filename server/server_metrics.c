@@ -56,6 +56,9 @@ static const counter_spec counter_specs[PODBUG_COUNTER_COUNT] = {
                                 { "probe", "dap", NULL } },
     [PODBUG_BYTES_SENT] = { "podbug_bytes_sent_total", "Message bytes sent, by channel.", "channel",
                             { "probe", "dap", NULL } },
+    [PODBUG_AUTH_REFUSED] = { "podbug_auth_refused_total",
+                              "Connections and requests refused for a missing, unknown or insufficient token.",
+                              "reason", { "no_token", "unknown_token", "forbidden", NULL } },
 };
 
 static int register_limit(const char *name, const char *help, size_t value)

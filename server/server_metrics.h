@@ -19,6 +19,7 @@ typedef enum {
     PODBUG_ERRORS,          /* label kind: bad_message, probe_error, too_big, rate_limited, ... */
     PODBUG_BYTES_RECEIVED,  /* label channel: probe, dap */
     PODBUG_BYTES_SENT,      /* label channel: probe, dap */
+    PODBUG_AUTH_REFUSED,    /* label reason: no_token, unknown_token, forbidden */
     PODBUG_COUNTER_COUNT
 } podbug_counter;
 

@@ -34,7 +34,8 @@ static const char help[] =
     "  --thread TID     run the injection in this thread (default: one blocked in a system call,\n"
     "                   the main thread first, else one running outside libc)\n"
     "  --json           print the outcome as one JSON object (errors too: {\"error\": ...})\n"
-    "  --server URL     the server the probe connects to (default ws://127.0.0.1:4700), as the\n"
+    "  --server URL     the server the probe connects to (default ws://127.0.0.1:4700; wss://\n"
+    "                   with TLS, verified against PODBUG_CA, which the probe gets too), as the\n"
     "                   process reaches it\n";
 
 static const watch_syntax attach_syntax = { .command = "attach", .help = help, .takes_json = true };
@@ -118,12 +119,14 @@ static int build_settings(const server_url *server, const attach_options *o, con
                           size_t len)
 {
     char url[600];
-    snprintf(url, sizeof url, "ws://%s:%d%s", server->host, server->port, server->path[0] ? server->path : "/probe");
+    snprintf(url, sizeof url, "%s%s:%d%s", server_url_scheme(server), server->host, server->port,
+             server->path[0] ? server->path : "/probe");
     settings[0] = '\0';
     if (!add_setting(settings, len, "PODBUG_SERVER", url) || !add_setting(settings, len, "PODBUG_POD", pod) ||
         !add_setting(settings, len, "PODBUG_NAMESPACE", o->namespace_) ||
         !add_setting(settings, len, "PODBUG_LABELS", o->labels) ||
         !add_setting(settings, len, "PODBUG_TOKEN", getenv("PODBUG_TOKEN")) ||
+        !add_setting(settings, len, "PODBUG_CA", getenv("PODBUG_CA")) ||
         !add_setting(settings, len, "PODBUG_LOG", getenv("PODBUG_LOG")))
         return 2;
     probe_config check;

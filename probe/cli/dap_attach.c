@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "json_fields.h"
 
 #define EVENT_POLL_MS 250 /* how soon an interruption is noticed */
@@ -69,6 +70,9 @@ int dap_attach(dap_client *c, const cJSON *selector, bool progress, dap_event_fn
         return -1;
     cJSON *attach = cJSON_CreateObject();
     cJSON_AddItemReferenceToObject(attach, "selector", (cJSON *)selector);
+    const char *token = getenv("PODBUG_TOKEN");
+    if (token && *token)
+        cJSON_AddStringToObject(attach, "token", token);
     if (dap_client_request(c, "attach", attach, timeout_ms, NULL, err, err_len) != 0)
         return -1;
     return await_initialized(c, on_event, ctx, timeout_ms, err, err_len);

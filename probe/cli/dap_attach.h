@@ -15,7 +15,7 @@ int cli_interrupted(void);
 
 /* The session setup with the server's DAP, up to "initialized" (the caller sends its configuration
  * and configurationDone). selector: an object of label -> value (empty: every
- * process). progress: declares supportsProgressReporting. Events before "initialized" go to
+ * process); PODBUG_TOKEN, when set, is the attach's "token". progress: declares supportsProgressReporting. Events before "initialized" go to
  * on_event (may be NULL). Each request waits up to timeout_ms. Returns 0, or -1 with err (the
  * server's messages name their request: "attach: ..."; "interrupted"). */
 int dap_attach(dap_client *c, const cJSON *selector, bool progress, dap_event_fn on_event, void *ctx,

@@ -18,7 +18,8 @@ static const char help[] =
     "read from stdin (Content-Length framing) goes to the server's DAP WebSocket (the URL, default\n"
     "ws://127.0.0.1:4700, with the path /dap when it has none); each message of the server comes\n"
     "out on stdout. Diagnostics go to stderr. PODBUG_TOKEN, when set, is sent in the handshake as\n"
-    "'Authorization: Bearer <token>'.\n"
+    "'Authorization: Bearer <token>'. With wss:// the server's certificate is verified against\n"
+    "PODBUG_CA (a PEM CA bundle) when set, else the system's CAs.\n"
     "Exit status: 0 when stdin ends; 1 when the server cannot be reached or closes the connection,\n"
     "or stdin is not DAP.\n";
 
@@ -132,8 +133,15 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
         keep_close_reason(b, in, len);
         break;
+    case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+        ws_client_tls_verdict(user, len, b->tls_refusal, sizeof b->tls_refusal);
+        break;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        dap_bridge_finish(b, 1, "cannot reach the server at %s: %s", b->url, in ? (const char *)in : "connection error");
+        if (b->tls_refusal[0])
+            dap_bridge_finish(b, 1, "cannot reach the server at %s: %s (PODBUG_CA=%s)", b->url, b->tls_refusal,
+                              b->ca_file ? b->ca_file : "unset: the system's CAs");
+        else
+            dap_bridge_finish(b, 1, "cannot reach the server at %s: %s", b->url, ws_client_error_text(in, b->tls));
         b->ws = NULL;
         break;
     case LWS_CALLBACK_CLIENT_CLOSED:
@@ -182,14 +190,17 @@ static int run(dap_bridge *b, const server_url *server)
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = protocols;
     info.user = b;
+    b->tls = server->tls;
+    if (b->tls)
+        ws_client_tls_context(&info, b->ca_file);
     b->context = lws_create_context(&info);
     if (!b->context) {
         fprintf(stderr, "podbug dap: cannot create the network context\n");
         return 1;
     }
     const char *path = server->path[0] && strcmp(server->path, "/") != 0 ? server->path : DAP_PATH;
-    snprintf(b->url, sizeof b->url, "ws://%s:%d%s", server->host, server->port, path);
-    b->ws = ws_client_connect(b->context, server->host, server->port, path, NULL, NULL);
+    snprintf(b->url, sizeof b->url, "%s%s:%d%s", server_url_scheme(server), server->host, server->port, path);
+    b->ws = ws_client_connect(b->context, server->host, server->port, path, NULL, server->tls, NULL);
     if (!b->ws)
         dap_bridge_finish(b, 1, "cannot reach the server at %s", b->url);
     while (!b->done) {
@@ -214,6 +225,8 @@ int cli_dap(const server_url *server, int argc, char **argv)
     b.stdout_flags = -1;
     const char *token = getenv("PODBUG_TOKEN");
     b.token = token && *token ? token : NULL;
+    const char *ca_file = getenv("PODBUG_CA");
+    b.ca_file = ca_file && *ca_file ? ca_file : NULL;
     dap_framer_init(&b.from_ide, DAP_DEFAULT_MAX_BODY);
     out_queue_init(&b.to_server, 0);
     msg_assembler_init(&b.from_server, DAP_DEFAULT_MAX_BODY);

@@ -13,7 +13,10 @@
 #define DAP_BRIDGE_BACKLOG_LIMIT (1u << 20)
 
 typedef struct dap_bridge {
-    char url[600];               /* ws://host:port/path, for messages */
+    char url[600];               /* ws://host:port/path (or wss://), for messages */
+    bool tls;                    /* wss:// */
+    const char *ca_file;         /* PODBUG_CA, NULL when unset (wss:// then trusts the system's CAs) */
+    char tls_refusal[200];       /* why the server's certificate was refused, "" when it was not */
     const char *token;           /* PODBUG_TOKEN, NULL when unset */
     struct lws_context *context;
     struct lws *ws;              /* the server connection while it is open */

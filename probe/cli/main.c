@@ -8,7 +8,8 @@
 static const char usage[] =
     "usage: podbug COMMAND [options] [--server URL]\n"
     "\n"
-    "  --server URL   the podbug server, before or after the command (default ws://127.0.0.1:4700)\n"
+    "  --server URL   the podbug server, before or after the command (default ws://127.0.0.1:4700;\n"
+    "                 wss://HOST:PORT for a server with TLS)\n"
     "\n"
     "commands:\n"
     "  attach --pid N [--pod NAME] [--namespace NS] [--labels k=v,...] [--json]\n"
@@ -35,6 +36,9 @@ static const char usage[] =
     "                 a DAP adapter on stdin and stdout for IDEs that spawn one; forwards every\n"
     "                 message to the server's DAP WebSocket (URL + /dap)\n"
     "\n"
+    "PODBUG_TOKEN, when set, is the token the commands present to a server with --token-file\n"
+    "(attach hands it to the probe it loads). PODBUG_CA, when set, is the PEM CA bundle that\n"
+    "verifies a wss:// server's certificate (default: the system's CAs; attach hands it on too).\n"
     "podbug COMMAND --help tells more about one command.\n";
 
 static const struct {

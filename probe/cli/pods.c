@@ -52,13 +52,17 @@ int cli_pods(const server_url *server, int argc, char **argv)
     int status;
     char *body;
     char err[256];
-    if (http_get(server->host, server->port, "/api/pods", &status, &body, err, sizeof err) != 0) {
+    if (http_get(server, "/api/pods", &status, &body, err, sizeof err) != 0) {
         fprintf(stderr, "podbug pods: %s\n", err);
         return 1;
     }
     cJSON *pods = cJSON_Parse(body);
     int rc = 0;
-    if (status != 200 || !cJSON_IsArray(pods)) {
+    if (status == 401) {
+        body[strcspn(body, "\n")] = '\0';
+        fprintf(stderr, "podbug pods: %s (set PODBUG_TOKEN)\n", body);
+        rc = 1;
+    } else if (status != 200 || !cJSON_IsArray(pods)) {
         fprintf(stderr, "podbug pods: the server at %s:%d answered %d with %s\n", server->host, server->port,
                 status, cJSON_IsArray(pods) ? "a list" : "something that is not a list of pods");
         rc = 1;

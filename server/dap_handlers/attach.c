@@ -8,6 +8,7 @@
 #include "../fleet.h"
 #include "../inject_attach.h"
 #include "../launch.h"
+#include "../session_auth.h"
 #include "log.h"
 
 int dap_session_options_parse(const cJSON *args, const cJSON *selector_json, const cJSON *pid_json,
@@ -20,9 +21,10 @@ int dap_session_options_parse(const cJSON *args, const cJSON *selector_json, con
         return -1;
     }
     const cJSON *stop_all = cJSON_GetObjectItemCaseSensitive(args, "stopAll");
+    const cJSON *fast = cJSON_GetObjectItemCaseSensitive(args, "fastBreakpoints");
     int rc = 0;
-    if (stop_all && !cJSON_IsBool(stop_all)) {
-        snprintf(err, err_len, "'stopAll' must be true or false");
+    if ((stop_all && !cJSON_IsBool(stop_all)) || (fast && !cJSON_IsBool(fast))) {
+        snprintf(err, err_len, "'%s' must be true or false", stop_all && !cJSON_IsBool(stop_all) ? "stopAll" : "fastBreakpoints");
         rc = -1;
     } else if (budgets_parse(cJSON_GetObjectItemCaseSensitive(args, "budgets"), &out->budgets, err, err_len) != 0 ||
                canary_parse(cJSON_GetObjectItemCaseSensitive(args, "canary"), &out->canary, err, err_len) != 0) {
@@ -33,6 +35,7 @@ int dap_session_options_parse(const cJSON *args, const cJSON *selector_json, con
         return -1;
     }
     out->stop_all = stop_all ? cJSON_IsTrue(stop_all) : true;
+    out->fast_breakpoints = fast ? cJSON_IsTrue(fast) : true;
     return 0;
 }
 
@@ -49,6 +52,7 @@ void dap_session_attach_with(dap_session *s, dap_session_options *o)
     s->budgets = o->budgets;
     s->canary = o->canary;
     s->stop_all = o->stop_all;
+    s->fast_breakpoints = o->fast_breakpoints;
     s->attached = true;
 }
 
@@ -58,6 +62,8 @@ void dap_handle_attach(dap_session *s, const dap_request_ref *ref, const cJSON *
         dap_respond_error(ref, "this session is already attached");
         return;
     }
+    if (!session_auth_attach(s, ref, args))
+        return;
     if (inject_attach_take(s, ref, args))
         return;
     char err[400];

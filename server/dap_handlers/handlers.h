@@ -39,6 +39,7 @@ typedef struct dap_session_options {
     selector sel;
     source_map map;
     bool stop_all;
+    bool fast_breakpoints;
     session_budgets budgets;
     canary_options canary;
 } dap_session_options;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../launch.h"
+#include "../session_auth.h"
 #include "../string_pairs.h"
 
 extern char **environ;
@@ -179,6 +180,8 @@ void dap_handle_launch(dap_session *s, const dap_request_ref *ref, const cJSON *
         dap_respond_error(ref, "this session is already attached");
         return;
     }
+    if (!session_auth_attach(s, ref, args))
+        return;
     char err[600];
     dap_session_options options;
     launch_spec spec;

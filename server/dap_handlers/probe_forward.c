@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include "../handles.h"
 #include "../probe_link.h"
+#include "../session_auth.h"
 
 typedef struct forwarded_request {
     dap_request_ref ref;
@@ -69,6 +70,9 @@ static void forward(const dap_request_ref *ref, probe_peer *p, const char *type,
     req->ref = *ref;
     req->answer = answer;
     req->needs_stop = needs_stop;
+    const dap_session *s = dap_session_find(ref->session_id);
+    if (needs_stop && s && session_auth_reveals(s)) /* role secrets: the probe shows redacted values */
+        cJSON_AddBoolToObject(body, "reveal", true);
     probe_link_request(p, type, body, on_probe_reply, req);
 }
 

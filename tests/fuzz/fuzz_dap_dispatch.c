@@ -16,6 +16,7 @@
 #include "net.h"
 #include "probe_link.h"
 #include "reload_run.h"
+#include "session_auth.h"
 
 /* The connections here have no socket: the two libwebsockets calls conn.c makes outside the event
  * loop are replaced (the executable's definitions take precedence over the shared library's). */
@@ -105,6 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     probe_link_on_message(probe, hello_message, sizeof hello_message - 1);
     probe_link_on_message(probe, stopped_message, sizeof stopped_message - 1);
     dap_session_on_open(ide);
+    session_auth_on_open(ide->owner, NULL); /* no token file: every role but secrets */
 
     size_t requests = 0;
     const char *text = (const char *)data, *end = text + size;

@@ -22,10 +22,11 @@ target_sources() {
         fuzz_cond) ls probe/*.c | grep -v '^probe/main\.c$' ;;
         # DAP requests go through the whole server but its entry point
         fuzz_dap_dispatch) ls server/*.c server/dap_handlers/*.c | grep -v '^server/main\.c$' ;;
+        fuzz_token_file) echo server/auth_tokens.c ;;
     esac
 }
-# The libraries a target needs besides cJSON and libwebsockets (which common/'s WebSocket queue and
-# client need).
+# The libraries a target needs besides cJSON, libwebsockets and libcrypto (which common/'s WebSocket
+# queue and client need: the client explains refused TLS certificates).
 target_libs() {
     case "$1" in
         fuzz_cond) echo -ldwarf -lelf -lunwind -lZydis -lcrypto -lpthread -ldl ;;
@@ -45,7 +46,7 @@ for target_src in "${targets[@]}"; do
     echo "== building $target"
     read -r -a extra <<<"$(target_sources "$target" | tr '\n' ' ')"
     read -r -a libs <<<"$(target_libs "$target")"
-    clang "${cflags[@]}" -o "$out/$target" "$target_src" "${sources[@]}" "${extra[@]}" -lcjson -lwebsockets \
+    clang "${cflags[@]}" -o "$out/$target" "$target_src" "${sources[@]}" "${extra[@]}" -lcjson -lwebsockets -lcrypto \
         "${libs[@]}"
 
     corpus="$scratch/$target"

@@ -99,7 +99,7 @@ describe('canary arming (-O2)', () => {
     assert.deepEqual(logLines(client, pods[1]), [], 'not armed in pod 2 yet');
     assert.deepEqual(logLines(client, pods[2]), [], 'not armed in pod 3 yet');
 
-    const promoted = await waitFor('the promotion', () => bpEvents(client, bp.id).find((b) => b.message === 'armed in 3 processes'), 5000);
+    const promoted = await waitFor('the promotion', () => bpEvents(client, bp.id).find((b) => b.message === 'armed in 3 processes (fast)'), 5000);
     assert.equal(promoted.verified, true);
     await orderEach(pods);
     await waitFor('every pod to log', () => pods.every((pod) => logLines(client, pod).some((l) => l === `${label(pod)}: first ${pod.sent}\n`)));
@@ -140,7 +140,7 @@ describe('canary arming (-O2)', () => {
     const bp = await setLogpoint('third {o->id}');
     assert.equal(bp.verified, true, bp.message);
     assert.equal(bp.message, `canary: armed in ${label(rest[0])}; the other process follows after 1 s`);
-    await waitFor('the promotion', () => bpEvents(client, bp.id).find((b) => b.message === 'armed in 2 processes'), 5000);
+    await waitFor('the promotion', () => bpEvents(client, bp.id).find((b) => b.message === 'armed in 2 processes (fast)'), 5000);
     await orderEach(rest);
     await waitFor('both pods to log', () => rest.every((pod) => logLines(client, pod).includes(`${label(pod)}: third ${pod.sent}\n`)));
     assert.deepEqual(client.violations(), []);
@@ -194,7 +194,7 @@ describe('canary arming (-O2)', () => {
       await waitFor('the canary to log', () => logLines(late, joiners[0]).length === 1);
       await sleep(200);
       assert.deepEqual(logLines(late, joiners[1]), [], 'a joiner in the window does not get it');
-      await waitFor('the promotion', () => bpEvents(late, bp.id).find((b) => b.message === 'armed in 2 processes'), 5000);
+      await waitFor('the promotion', () => bpEvents(late, bp.id).find((b) => b.message === 'armed in 2 processes (fast)'), 5000);
       await orderEach(joiners);
       await waitFor('both joiners to log', () => joiners.every((pod) => logLines(late, pod).includes(`${label(pod)}: late ${pod.sent}\n`)));
       assert.deepEqual(late.violations(), []);

@@ -53,7 +53,7 @@ describe('podbug pods', () => {
   it('refuses a bad URL, an unknown command and an unknown option with status 2', () => {
     const bad = podbug('pods', '--server', 'http://localhost:4700');
     assert.equal(bad.status, 2);
-    assert.equal(bad.stderr, "podbug: --server must look like ws://HOST:PORT, not 'http://localhost:4700'\n");
+    assert.equal(bad.stderr, "podbug: --server must look like ws://HOST:PORT or wss://HOST:PORT, not 'http://localhost:4700'\n");
     const unknown = podbug('frobnicate');
     assert.equal(unknown.status, 2);
     assert.equal(unknown.stderr, "podbug: unknown command 'frobnicate' (see podbug --help)\n");

@@ -36,7 +36,7 @@ async function exitOf(run, ms = 15000) {
   return result;
 }
 
-const armed = (run) => waitFor('podbug to arm', () => /: armed in 1 process\n/.test(run.stderr));
+const armed = (run) => waitFor('podbug to arm', () => /: armed in 1 process \(fast\)\n/.test(run.stderr));
 
 describe('podbug log and podbug snap', () => {
   let server;
@@ -82,7 +82,7 @@ describe('podbug log and podbug snap', () => {
     assert.equal(run.stdout,
       `orders-cli/${target.pid}: order ${ids[0]} by "alice" amount 250\n` +
       `orders-cli/${target.pid}: order ${ids[2]} by "-" amount 120\n`);
-    assert.equal(run.stderr, 'podbug: attached to app=orders: 1 process now, more as they start\npodbug log: armed in 1 process\n');
+    assert.equal(run.stderr, 'podbug: attached to app=orders: 1 process now, more as they start\npodbug log: armed in 1 process (fast)\n');
     await noBreakpointLeft();
   });
 

@@ -120,13 +120,6 @@ describe('podbug dap', () => {
     assert.equal(bridge.out.length, 0);
   });
 
-  it('refuses wss:// for now', async () => {
-    const bridge = startBridge(['--server', 'wss://127.0.0.1:4700']);
-    assert.equal((await bridge.exited).code, 2);
-    assert.match(bridge.err, /wss:\/\/ \(TLS\) is not supported yet; use ws:\/\//);
-    assert.equal(bridge.out.length, 0);
-  });
-
   it('echoes 20 MiB both ways, and forwards what stdin held when it was closed at once', async () => {
     // A stand-in server that sends every text frame back.
     const echo = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 64 * 1024 * 1024 });

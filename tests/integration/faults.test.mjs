@@ -13,8 +13,8 @@ const stopAmount = 7777; // the worker threads' own requests never reach 5000: o
 const condition = `req->amount == ${stopAmount}`;
 
 /** worker-O0 with three busy worker threads whose main thread handles one request per stdin line. */
-function startWorker(serverUrl, pod, wrap = []) {
-  return Target.start('worker-O0', { serverUrl, pod, labels: 'app=faults', stdin: true, args: ['3', '20000', 'stdin'], wrap });
+function startWorker(serverUrl, pod, wrap = [], token = undefined) {
+  return Target.start('worker-O0', { serverUrl, pod, labels: 'app=faults', stdin: true, args: ['3', '20000', 'stdin'], wrap, token });
 }
 
 const fees = (t) => t.output.stdout.split('\n').filter((l) => l.startsWith('fee ')).length;
@@ -79,7 +79,7 @@ describe('faults', () => {
     cleanup.push(() => target.stop());
     await server.waitForPods(1);
     const c = await CheckedClient.attachSession(server, { selector: { app: 'faults' } });
-    assert.equal((await setBreakpoint(c)).message, 'armed in 1 process');
+    assert.equal((await setBreakpoint(c)).message, 'armed in 1 process (fast)');
     const answered = request(target, stopAmount, 30000);
     await stopIn(c, target, 1);
     assert.deepEqual(c.violations(), []);
@@ -99,7 +99,7 @@ describe('faults', () => {
     await waitFor('the probe to register with the new server', async () => (await server.pods()).some((p) => p.pid === target.pid), 20000, 200);
     const again = await CheckedClient.attachSession(server, { selector: { app: 'faults' } });
     cleanup.push(() => again.close());
-    assert.equal((await setBreakpoint(again)).message, 'armed in 1 process');
+    assert.equal((await setBreakpoint(again)).message, 'armed in 1 process (fast)');
     await hitAndContinue(again, target, 1);
     await finish(again);
   });
@@ -115,7 +115,7 @@ describe('faults', () => {
     await server.waitForPods(3);
     const c = await CheckedClient.attachSession(server, { selector: { app: 'faults' } });
     cleanup.push(() => c.close());
-    assert.equal((await setBreakpoint(c)).message, 'armed in 3 processes');
+    assert.equal((await setBreakpoint(c)).message, 'armed in 3 processes (fast)');
 
     // Killed while stopped: its threads exit in the session, the server forgets it.
     const victim = targets['killed-stopped'];
@@ -158,15 +158,15 @@ describe('a pod whose network is cut', { skip: skip ?? false }, () => {
 
   it('is dropped after the silence limit, resumes by itself, and reconnects with its breakpoint armed when the link is back', async () => {
     fleet = new NetnsFleet();
-    const server = await Server.start({ extraArgs: ['--listen', '0.0.0.0'] });
+    const server = await Server.start({ extraArgs: ['--listen', '0.0.0.0'], tokens: {} }); // off loopback: tokens
     cleanup.push(() => server.stop());
     const ns = fleet.add(1);
-    const target = await startWorker(`ws://${ns.hostAddr}:${server.port}/probe`, 'cut', inNetns(ns.name));
+    const target = await startWorker(`ws://${ns.hostAddr}:${server.port}/probe`, 'cut', inNetns(ns.name), server.token);
     cleanup.push(() => target.stop());
     await server.waitForPods(1);
     const c = await CheckedClient.attachSession(server, { selector: { app: 'faults' } });
     cleanup.push(() => c.close());
-    assert.equal((await setBreakpoint(c)).message, 'armed in 1 process');
+    assert.equal((await setBreakpoint(c)).message, 'armed in 1 process (fast)');
 
     // Cut during a stop: neither side hears the other any more.
     const answered = request(target, stopAmount, 40000);
@@ -186,7 +186,7 @@ describe('a pod whose network is cut', { skip: skip ?? false }, () => {
     link(ns, 'up');
     await waitFor('the probe to reconnect', async () => (await podNames(c)).includes('cut'), 40000, 200);
     await waitFor('the breakpoint to be armed again', () => c.events('breakpoint').slice(breakpointEvents)
-      .some((e) => e.body.breakpoint.message === 'armed in 1 process'));
+      .some((e) => e.body.breakpoint.message === 'armed in 1 process (fast)'));
     await hitAndContinue(c, target, 2);
     await finish(c);
   });

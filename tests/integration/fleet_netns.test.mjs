@@ -11,7 +11,9 @@ import { execInNetns, inNetns, NetnsFleet, netnsPids, netnsUnavailable } from '.
 const source = path.join(repoRoot, 'tests/targets/orders.c');
 const line = markerLine(source, 'BP:handle_order');
 const condition = 'o->amount > 1000'; // every pod gets small orders; a big one goes to one pod only
-const listenAll = ['--listen', '0.0.0.0']; // probes connect to the host side of their veth pair
+// Probes connect to the host side of their veth pair; off loopback the server needs a token file
+// (Server.start's tokens: the harness's token is the probes' PODBUG_TOKEN and the clients' token).
+const listenAll = ['--listen', '0.0.0.0'];
 const skip = netnsUnavailable();
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -24,7 +26,7 @@ describe('a fleet of pods in network namespaces', { skip: skip ?? false }, () =>
   async function startPod(n) {
     const ns = fleet.add(n);
     const target = await Target.start('orders-O2', {
-      serverUrl: `ws://${ns.hostAddr}:${server.port}/probe`, pod: `pod-${n}`, labels: 'app=orders', stdin: true, wrap: inNetns(ns.name),
+      serverUrl: `ws://${ns.hostAddr}:${server.port}/probe`, token: server.token, pod: `pod-${n}`, labels: 'app=orders', stdin: true, wrap: inNetns(ns.name),
     });
     const pod = { n, ns, target, sent: 0 };
     pods.push(pod);
@@ -61,7 +63,7 @@ describe('a fleet of pods in network namespaces', { skip: skip ?? false }, () =>
 
   before(async () => {
     fleet = new NetnsFleet();
-    server = await Server.start({ extraArgs: listenAll });
+    server = await Server.start({ extraArgs: listenAll, tokens: {} });
     for (const n of [1, 2, 3]) await startPod(n);
     await server.waitForPods(3);
   });
@@ -94,7 +96,7 @@ describe('a fleet of pods in network namespaces', { skip: skip ?? false }, () =>
   it('stops exactly the pod whose data matches the condition', async () => {
     const c = await session({ app: 'orders' });
     const bp = await setBreakpoint(c, { condition });
-    assert.equal(bp.message, 'armed in 3 processes');
+    assert.equal(bp.message, 'armed in 3 processes (fast)');
     for (const p of pods) await printed(p, send(p, 100 * p.n));
 
     const [, pod2] = pods;
@@ -120,7 +122,7 @@ describe('a fleet of pods in network namespaces', { skip: skip ?? false }, () =>
   it('stops a pod started after the breakpoint was set', async () => {
     const [c] = clients;
     const pod4 = await startPod(4);
-    await waitFor('the breakpoint to arm in the new pod', () => c.events('breakpoint').some((e) => e.body.breakpoint.message === 'armed in 4 processes'));
+    await waitFor('the breakpoint to arm in the new pod', () => c.events('breakpoint').some((e) => e.body.breakpoint.message === 'armed in 4 processes (fast)'));
     const result = send(pod4, 4000);
     const { ev, name } = await stop(c, 2);
     assert.match(name, new RegExp(`^pod-4/${pod4.target.pid} `));
@@ -163,14 +165,14 @@ describe('a fleet of pods in network namespaces', { skip: skip ?? false }, () =>
     // Without a server the programs run on, and a probe never stops them.
     for (const p of live) await printed(p, send(p, 7000));
 
-    server = await Server.start({ port, extraArgs: listenAll });
+    server = await Server.start({ port, extraArgs: listenAll, tokens: {} });
     // The probes retry with a backoff of at most 5 s between attempts.
     await waitFor('the probes to come back', async () => (await server.pods()).length === live.length, 20000, 200);
     const pids = (list) => list.map((x) => x.pid).sort();
     assert.deepEqual(pids(await server.pods()), pids(live.map((p) => p.target)), 'the same processes registered again');
     const c = await session({ app: 'orders' });
     const bp = await setBreakpoint(c, { condition });
-    assert.equal(bp.message, `armed in ${live.length} processes`);
+    assert.equal(bp.message, `armed in ${live.length} processes (fast)`);
     const pod3 = pods[2];
     for (const p of live) await printed(p, send(p, 10 * p.n));
     const big = send(pod3, 3000);

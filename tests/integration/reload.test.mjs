@@ -282,13 +282,16 @@ for (const opt of ['O0', 'O2']) {
       }
     });
 
-    it('a breakpoint set in handle() before a reload hits in the new code after it, and in the old after a rollback', async () => {
-      const app = await startApp(server, opt, { pod: `bp-${opt}`, app: `bp-${opt}`, threads: 0 });
+    /** A breakpoint (bp: the DAP SourceBreakpoint's extra fields) in handle() set before a reload
+     *  hits in the new code after it, and in the old after a rollback. */
+    async function breakpointAcrossReload(name, bp) {
+      const app = await startApp(server, opt, { pod: `${name}-${opt}`, app: `${name}-${opt}`, threads: 0 });
       await waitForPods(server, [app]);
-      const client = await attach(server, `bp-${opt}`);
+      const client = await attach(server, `${name}-${opt}`);
       try {
-        const set = await client.setBreakpointsRequest({ source: { path: handlersSource }, breakpoints: [{ line: handleLine }] });
+        const set = await client.setBreakpointsRequest({ source: { path: handlersSource }, breakpoints: [{ line: handleLine, ...bp }] });
         assert.equal(set.body.breakpoints[0].verified, true, set.body.breakpoints[0].message);
+        if (bp.condition) assert.match(set.body.breakpoints[0].message, /\(fast\)/);
 
         /** One "call" that stops at the breakpoint: the path of the code it stopped in. */
         async function callAndStop(expected) {
@@ -323,6 +326,14 @@ for (const opt of ['O0', 'O2']) {
         await client.close();
         await app.stop();
       }
+    }
+
+    it('a breakpoint set in handle() before a reload hits in the new code after it, and in the old after a rollback', async () => {
+      await breakpointAcrossReload('bp', {});
+    });
+
+    it('a fast conditional breakpoint in handle() does the same across a reload and a rollback', async () => {
+      await breakpointAcrossReload('fastbp', { condition: 'handled_total >= 0' });
     });
 
     it('canary: a crashing version crashes the canary pod only; the others never get it', async () => {

@@ -1,7 +1,8 @@
 // Stepping and pause: next over a call, stepIn and stepOut, next over a recursive call (stays in
 // the same frame), stepIn/stepOut of an inlined call and next over it, a step while another thread
-// has a breakpoint, a step of a thread stopped alone (stopAll false), pause of a spinning process,
-// and instruction granularity, on the steps target built -O0 and -O2.
+// has a breakpoint, a step onto and over a fast conditional breakpoint (false and true), a step of
+// a thread stopped alone (stopAll false), pause of a spinning process, and instruction
+// granularity, on the steps target built -O0 and -O2.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -169,6 +170,31 @@ for (const opt of ['O0', 'O2']) {
       assert.equal((await top(client, hit.threadId))[0].name, 'leaf');
       await clearBreakpoints(client);
       await client.continueRequest({ threadId: hit.threadId });
+    });
+
+    it('steps onto and over a line with a fast conditional breakpoint, false and true', async () => {
+      for (const [condition, reason] of [['sink < 0', 'step'], ['sink >= 0', 'breakpoint']]) {
+        const hit = await stopAt(client, [line('call_leaf')]);
+        const tid = hit.threadId;
+        const set = await client.setBreakpointsRequest({ source: { path: source }, breakpoints: [{ line: line('after_leaf'), condition }] });
+        assert.equal(set.body.breakpoints[0].verified, true);
+        if (opt === 'O0') assert.match(set.body.breakpoints[0].message, /\(fast\)/);
+        let ev = await step(client, 'next', { threadId: tid });
+        assert.equal(ev.threadId, tid);
+        let frames = await top(client, tid);
+        assert.equal(frames[0].name, 'stepper_main');
+        if (opt === 'O0') {
+          assert.equal(ev.reason, reason, `condition ${condition}`);
+          assert.equal(frames[0].line, line('after_leaf'));
+        }
+        ev = await step(client, 'next', { threadId: tid }); // from the site: its relocated instructions
+        assert.equal(ev.reason, 'step');
+        frames = await top(client, tid);
+        assert.equal(frames[0].name, 'stepper_main');
+        if (opt === 'O0') assert.equal(frames[0].line, line('call_fact'));
+        await clearBreakpoints(client);
+        await client.continueRequest({ threadId: tid });
+      }
     });
 
     it('steps one instruction', async () => {

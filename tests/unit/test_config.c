@@ -2,6 +2,7 @@
  * (what `podbug attach` passes), with the same names, defaults and checks. */
 #include <criterion/criterion.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -73,5 +74,35 @@ Test(config, a_name_that_only_starts_like_another_is_not_it)
     char err[256] = "";
     cr_assert_eq(probe_config_load(&cfg, "PODBUG_PODX=wrong\nPODBUG_POD=right", err, sizeof err), 0, "%s", err);
     cr_expect_str_eq(cfg.pod, "right");
+    probe_config_free(&cfg);
+}
+
+Test(config, wss_and_the_ca_bundle)
+{
+    char ca[] = "/tmp/podbug-test-ca-XXXXXX";
+    int fd = mkstemp(ca);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    probe_config cfg;
+    char err[256] = "", text[512];
+    snprintf(text, sizeof text, "PODBUG_SERVER=wss://podbug.example:4443\nPODBUG_CA=%s\n", ca);
+    cr_assert_eq(probe_config_load(&cfg, text, err, sizeof err), 0, "%s", err);
+    cr_expect(cfg.tls);
+    cr_expect_str_eq(cfg.host, "podbug.example");
+    cr_expect_eq(cfg.port, 4443);
+    cr_expect_str_eq(cfg.path, "/probe");
+    cr_expect_str_eq(cfg.ca_file, ca);
+    probe_config_free(&cfg);
+
+    cr_assert_eq(probe_config_load(&cfg, "PODBUG_SERVER=ws://127.0.0.1:4700/probe\n", err, sizeof err), 0, "%s", err);
+    cr_expect_not(cfg.tls);
+    cr_expect_str_empty(cfg.ca_file);
+    probe_config_free(&cfg);
+
+    unlink(ca);
+    cr_expect_eq(probe_config_load(&cfg, text, err, sizeof err), -1);
+    char want[300];
+    snprintf(want, sizeof want, "PODBUG_CA '%s' cannot be read: No such file or directory", ca);
+    cr_expect_str_eq(err, want);
     probe_config_free(&cfg);
 }

@@ -1,5 +1,5 @@
 /* Unit tests for redaction.c: pattern matching (case, substrings, wildcards), the defaults,
- * PODBUG_REDACT parsing, the server's additions and expressions that read a secret. */
+ * PODBUG_REDACT parsing, the server's additions, expressions that read a secret, and reveal. */
 #include <criterion/criterion.h>
 
 #include <stdio.h>
@@ -151,4 +151,19 @@ Test(redaction, refusal_names_the_pattern)
     cr_expect_not(redaction_refuses("count", err, sizeof err));
     redaction_rules none = parsed("none");
     redaction_use(&none);
+}
+
+Test(redaction, a_revealed_request_sees_every_name_until_redaction_returns)
+{
+    redaction_rules rules = parsed(NULL);
+    redaction_use(&rules);
+    char err[160] = "";
+    cr_expect_str_eq(redaction_pattern_of("password"), "password");
+    redaction_reveal(true);
+    cr_expect_null(redaction_pattern_of("password"));
+    cr_expect_not(redaction_refuses("api_key", err, sizeof err));
+    redaction_reveal(false);
+    cr_expect_str_eq(redaction_pattern_of("password"), "password");
+    cr_expect(redaction_refuses("api_key", err, sizeof err));
+    cr_expect_str_eq(err, "redacted: 'api_key' matches the redaction pattern 'key'");
 }

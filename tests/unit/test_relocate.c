@@ -1,10 +1,12 @@
 /* Unit tests for relocate.c: real instruction bytes relocated to a slot far away (but within
- * rel32), checked by decoding the produced code with Zydis and comparing absolute targets. */
+ * rel32), checked by decoding the produced code with Zydis and comparing absolute targets; and
+ * sequences relocated next to this file's own code and executed there. */
 #include <criterion/criterion.h>
 
 #include <Zydis/Zydis.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "relocate.h"
 
@@ -195,4 +197,196 @@ Test(relocate, refuses_targets_beyond_rel32_of_the_slot)
     uintptr_t too_far = SITE + ((uintptr_t)3 << 30);
     cr_assert_eq(relocate_instruction(lea, sizeof lea, SITE, too_far, &r, err, sizeof err), -1);
     cr_assert(strstr(err, "beyond +-2 GiB"), "message: %s", err);
+}
+
+/* ---- sequences, executed ---------------------------------------------------------------- */
+
+long rip_value = 1000;
+uint64_t seen_flags, seen_return;
+
+/* Each takes its argument in rdi; the first instructions (the lengths noted) get relocated, and
+ * the relocated code jumps back into the function, which finishes and returns. */
+long seq_rip(long x);   /* mov rax,[rip+rip_value] (7) | add rax,rdi; ret */
+long seq_jcc(long x);   /* cmp edi,5 (3); jl short (2) | mov eax,1; ret; 1: mov eax,2; ret */
+long seq_jmp(long x);   /* mov eax,edi (2); jmp short (2) | ud2; 1: add eax,10; ret */
+long seq_arith(long x); /* mov eax,edi (2); add eax,3 (3) | imul eax,eax,7; ret */
+long seq_call(long x);  /* cmp edi,10 (3); call record_entry (5) | ret */
+long seq_loop(long x);  /* mov ecx,edi (2); loop (2) */
+extern char seq_call_return[];
+__asm__(".text\n"
+        ".p2align 4\n"
+        "seq_rip:\n"
+        "    movq rip_value(%rip), %rax\n"
+        "    addq %rdi, %rax\n"
+        "    ret\n"
+        ".p2align 4\n"
+        "seq_jcc:\n"
+        "    cmpl $5, %edi\n"
+        "    jl 1f\n"
+        "    movl $1, %eax\n"
+        "    ret\n"
+        "1:  movl $2, %eax\n"
+        "    ret\n"
+        ".p2align 4\n"
+        "seq_jmp:\n"
+        "    movl %edi, %eax\n"
+        "    jmp 1f\n"
+        "    ud2\n"
+        "1:  addl $10, %eax\n"
+        "    ret\n"
+        ".p2align 4\n"
+        "seq_arith:\n"
+        "    movl %edi, %eax\n"
+        "    addl $3, %eax\n"
+        "    imull $7, %eax, %eax\n"
+        "    ret\n"
+        ".p2align 4\n"
+        "seq_call:\n"
+        "    cmpl $10, %edi\n"
+        "    call record_entry\n"
+        "seq_call_return:\n"
+        "    ret\n"
+        ".p2align 4\n"
+        "record_entry:\n"
+        "    pushfq\n"
+        "    popq %rax\n"
+        "    movq %rax, seen_flags(%rip)\n"
+        "    movq (%rsp), %rax\n"
+        "    movq %rax, seen_return(%rip)\n"
+        "    ret\n"
+        ".p2align 4\n"
+        "seq_loop:\n"
+        "    movl %edi, %ecx\n"
+        "1:  loop 1b\n"
+        "    ret\n");
+
+/* A read-write-execute page within rel32 of this file's code (below the executable). */
+static uint8_t *page_near_code(void)
+{
+    static uint8_t *page;
+    if (page)
+        return page;
+    uintptr_t base = (uintptr_t)seq_rip & ~(uintptr_t)0xfff;
+    for (uintptr_t step = (uintptr_t)1 << 20; step < (uintptr_t)1 << 30; step += (uintptr_t)1 << 20) {
+        void *p = mmap((void *)(base - step), 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        if (p != MAP_FAILED) {
+            page = p;
+            return page;
+        }
+    }
+    cr_assert_fail("no free page within 1 GiB below the code");
+    return NULL;
+}
+
+/* Relocates the first n instructions (lengths) of fn into the page near the code. */
+static long (*relocated(long (*fn)(long), const uint8_t *lengths, size_t n))(long)
+{
+    uint8_t *page = page_near_code();
+    uint8_t code[RELOCATE_MAX_SEQUENCE];
+    size_t len = 0;
+    char err[256] = "";
+    cr_assert_eq(relocate_sequence((const uint8_t *)fn, lengths, n, (uintptr_t)fn,
+                                   (uintptr_t)page, code, sizeof code, &len, err, sizeof err),
+                 0, "relocation failed: %s", err);
+    cr_assert_leq(len, sizeof code);
+    memset(page, 0xcc, 4096);
+    memcpy(page, code, len);
+    __builtin___clear_cache((char *)page, (char *)page + len);
+    return (long (*)(long))page;
+}
+
+Test(relocate_sequence, a_rip_relative_load_reads_the_same_variable)
+{
+    static const uint8_t lengths[] = {7};
+    long (*moved)(long) = relocated(seq_rip, lengths, 1);
+    cr_assert_eq(moved(5), seq_rip(5));
+    rip_value = -42;
+    cr_assert_eq(moved(2), -40);
+    cr_assert_neq(memcmp((uint8_t *)moved, (const uint8_t *)seq_rip, 7), 0, "displacement kept");
+}
+
+Test(relocate_sequence, a_short_jcc_widens_and_branches_both_ways)
+{
+    static const uint8_t lengths[] = {3, 2};
+    long (*moved)(long) = relocated(seq_jcc, lengths, 2);
+    const uint8_t *code = (const uint8_t *)moved;
+    cr_assert(code[3] == 0x0f && code[4] == 0x8c, "jl was not widened to rel32");
+    for (long x = 0; x < 10; x++)
+        cr_assert_eq(moved(x), seq_jcc(x), "x = %ld", x);
+    cr_assert_eq(moved(3), 2);
+    cr_assert_eq(moved(7), 1);
+}
+
+Test(relocate_sequence, a_jmp_lands_on_its_original_target)
+{
+    static const uint8_t lengths[] = {2, 2};
+    long (*moved)(long) = relocated(seq_jmp, lengths, 2);
+    cr_assert_eq(moved(5), 15);
+    cr_assert_eq(moved(-3), seq_jmp(-3));
+}
+
+Test(relocate_sequence, plain_instructions_run_then_jump_back)
+{
+    static const uint8_t lengths[] = {2, 3};
+    long (*moved)(long) = relocated(seq_arith, lengths, 2);
+    cr_assert_eq(memcmp((const uint8_t *)moved, (const uint8_t *)seq_arith, 5), 0);
+    for (long x = -5; x < 5; x++)
+        cr_assert_eq(moved(x), seq_arith(x), "x = %ld", x);
+    cr_assert_eq(moved(1), 28);
+}
+
+Test(relocate_sequence, a_last_call_pushes_the_original_return_address_and_keeps_flags)
+{
+    static const uint8_t lengths[] = {3, 5};
+    long (*moved)(long) = relocated(seq_call, lengths, 2);
+    for (long x = 5; x <= 15; x += 5) {
+        seq_call(x);
+        uint64_t flags = seen_flags;
+        cr_assert_eq(seen_return, (uint64_t)(uintptr_t)seq_call_return);
+        seen_flags = seen_return = 0;
+        moved(x);
+        cr_assert_eq(seen_return, (uint64_t)(uintptr_t)seq_call_return,
+                     "the callee saw return address 0x%lx", (unsigned long)seen_return);
+        cr_assert_eq(seen_flags, flags, "flags 0x%lx instead of 0x%lx at x = %ld",
+                     (unsigned long)seen_flags, (unsigned long)flags, x);
+    }
+}
+
+static void check_sequence_refused(const uint8_t *bytes, const uint8_t *lengths, size_t n,
+                                   const char *what)
+{
+    uint8_t code[RELOCATE_MAX_SEQUENCE];
+    size_t len;
+    char err[256] = "";
+    cr_assert_eq(relocate_sequence(bytes, lengths, n, SITE, FAR_SLOT, code, sizeof code, &len,
+                                   err, sizeof err), -1);
+    cr_assert(strstr(err, what), "message \"%s\" does not name %s", err, what);
+}
+
+Test(relocate_sequence, a_call_before_the_last_instruction_is_refused)
+{
+    static const uint8_t call_then_nop[] = {0xe8, 0x10, 0x00, 0x00, 0x00, 0x90};
+    static const uint8_t lengths[] = {5, 1};
+    char where[64];
+    snprintf(where, sizeof where, "'call' at 0x%lx", (unsigned long)SITE);
+    check_sequence_refused(call_then_nop, lengths, 2, where);
+}
+
+Test(relocate_sequence, unrelocatable_instructions_are_refused_by_mnemonic)
+{
+    static const uint8_t loop_lengths[] = {2, 2};
+    check_sequence_refused((const uint8_t *)seq_loop, loop_lengths, 2, "'loop'");
+    static const uint8_t xbegin[] = {0x90, 0xc7, 0xf8, 0x00, 0x00, 0x00, 0x00};
+    static const uint8_t xbegin_lengths[] = {1, 6};
+    char where[64];
+    snprintf(where, sizeof where, "'xbegin' at 0x%lx", (unsigned long)SITE + 1);
+    check_sequence_refused(xbegin, xbegin_lengths, 2, where);
+}
+
+Test(relocate_sequence, lengths_must_match_the_instructions)
+{
+    static const uint8_t add_rax_1[] = {0x48, 0x83, 0xc0, 0x01, 0x90};
+    static const uint8_t lengths[] = {3, 2};
+    check_sequence_refused(add_rax_1, lengths, 2, "0x555555554100");
 }

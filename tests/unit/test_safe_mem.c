@@ -1,14 +1,17 @@
 /* Unit tests for safe_mem.c: reads and writes of good, unmapped, protected and partly mapped
  * memory of this process, all-or-nothing, with errno left as it was; reads served from a
- * per-thread memory image (a snapshot's copy), with or without falling through to the process. */
+ * per-thread memory image (a snapshot's copy), with or without falling through to the process;
+ * the same reads through guarded loads (guarded mode). */
 #include <criterion/criterion.h>
 
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "guarded_copy.h"
 #include "safe_mem.h"
 
 #define PAGE 4096
@@ -238,4 +241,94 @@ Test(safe_mem_image, the_image_belongs_to_the_thread_that_set_it)
     char buf[4];
     cr_assert_eq(safe_mem_read((uintptr_t)process_bytes, buf, sizeof buf), -1);
     safe_mem_use_image(NULL);
+}
+
+/* ---- guarded mode ---- */
+
+#define TIMED_READS 2000
+
+static void use_guarded_reads(void)
+{
+    char err[256] = "";
+    cr_assert_eq(guarded_copy_init(err, sizeof err), 0, "%s", err);
+    safe_mem_use_guarded_reads(true);
+}
+
+/* Nanoseconds for TIMED_READS 8-byte reads of the calling thread's mode. */
+static int64_t time_reads(void)
+{
+    static const uint64_t word = 42;
+    uint64_t out;
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int i = 0; i < TIMED_READS; i++)
+        cr_assert_eq(safe_mem_read((uintptr_t)&word, &out, sizeof out), 0);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    return (int64_t)(b.tv_sec - a.tv_sec) * 1000000000 + (b.tv_nsec - a.tv_nsec);
+}
+
+Test(safe_mem_guarded, reads_go_through_loads_with_the_same_results)
+{
+    safe_mem_use_guarded_reads(true);
+    int64_t syscalls = time_reads(); /* not yet initialised: still process_vm_readv */
+    use_guarded_reads();
+    int64_t loads = time_reads();
+    cr_assert_lt(loads * 10, syscalls, "guarded reads take loads (%lld ns), not system calls (%lld ns)",
+                 (long long)loads, (long long)syscalls);
+    static const char text[] = "hello, podbug";
+    char buf[64];
+    int saved = errno = 4242;
+    cr_assert_eq(safe_mem_read((uintptr_t)text, buf, sizeof text), 0);
+    cr_assert_str_eq(buf, text);
+    cr_assert_eq(safe_mem_read(0, buf, 8), -1);
+    cr_assert_eq(safe_mem_read((uintptr_t)0xffffffff81000000u, buf, 8), -1, "kernel address");
+    cr_assert_eq(errno, saved);
+    char *p = two_pages(PROT_NONE, false);
+    cr_assert_eq(safe_mem_read((uintptr_t)(p + PAGE - 8), buf, 8), 0);
+    cr_assert_eq(safe_mem_read((uintptr_t)(p + PAGE - 8), buf, 16), -1, "all or nothing");
+    memset(buf, 0, sizeof buf);
+    cr_assert_eq(safe_mem_read_upto((uintptr_t)(p + PAGE - 11), buf, sizeof buf), 11,
+                 "upto stops at the first unreadable byte");
+    cr_assert_eq(memcmp(buf, "aaaaaaaaaaa", 11), 0);
+    cr_assert_eq(safe_mem_read_upto((uintptr_t)(p + PAGE), buf, sizeof buf), 0);
+    cr_assert_eq(safe_mem_write((uintptr_t)p, "zz", 2), 0, "writes are unchanged");
+    cr_assert_eq(memcmp(p, "zz", 2), 0);
+    safe_mem_use_guarded_reads(false);
+    munmap(p, 2 * PAGE);
+}
+
+Test(safe_mem_guarded, an_image_in_use_comes_first)
+{
+    use_guarded_reads();
+    mem_image image = image_of(false);
+    safe_mem_use_image(&image);
+    char buf[8] = "";
+    cr_assert_eq(safe_mem_read(BASE + 1, buf, 3), 0);
+    cr_assert_eq(memcmp(buf, "BCD", 3), 0);
+    static const char process_bytes[] = "process";
+    cr_assert_eq(safe_mem_read((uintptr_t)process_bytes, buf, 4), -1, "not in the image");
+    cr_assert(safe_mem_image_missed());
+    image = image_of(true);
+    cr_assert_eq(safe_mem_read((uintptr_t)process_bytes, buf, 4), 0, "falls through to loads");
+    cr_assert_eq(memcmp(buf, "proc", 4), 0);
+    safe_mem_use_image(NULL);
+    safe_mem_use_guarded_reads(false);
+}
+
+static void *time_reads_in_another_thread(void *arg)
+{
+    return (void *)(intptr_t)time_reads();
+}
+
+Test(safe_mem_guarded, the_mode_belongs_to_the_thread_that_set_it)
+{
+    use_guarded_reads();
+    int64_t loads = time_reads();
+    pthread_t thread;
+    void *result;
+    cr_assert_eq(pthread_create(&thread, NULL, time_reads_in_another_thread, NULL), 0);
+    cr_assert_eq(pthread_join(thread, &result), 0);
+    cr_assert_lt(loads * 10, (int64_t)(intptr_t)result, "another thread still makes system calls");
+    safe_mem_use_guarded_reads(false);
+    cr_assert_lt(loads * 10, time_reads(), "switched off: system calls again");
 }

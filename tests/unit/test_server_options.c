@@ -263,3 +263,26 @@ Test(server_options, parses_again_from_a_clean_state)
     cr_expect_eq(second.opts.port, 4700);
     parse_run_free(&second);
 }
+
+Test(server_options, tls_certificate_and_key_go_together)
+{
+    char *none[] = { NULL };
+    parse_run plain = parse_args(none);
+    cr_expect_null(plain.opts.tls_cert);
+    cr_expect_null(plain.opts.tls_key);
+    parse_run_free(&plain);
+    parse_run run = PARSE("--tls-cert", "server.pem", "--tls-key", "server.key");
+    cr_assert_eq(run.result, OPTIONS_RUN, "%s", run.err);
+    cr_expect_str_eq(run.opts.tls_cert, "server.pem");
+    cr_expect_str_eq(run.opts.tls_key, "server.key");
+    parse_run_free(&run);
+    expect_refused(PARSE("--tls-cert", "server.pem"),
+                   "podbug-server: --tls-cert needs --tls-key too (the certificate and its key go together)\n");
+    expect_refused(PARSE("--tls-key", "server.key"),
+                   "podbug-server: --tls-key needs --tls-cert too (the certificate and its key go together)\n");
+    parse_run help = PARSE("--help");
+    cr_expect_not_null(strstr(help.out, "--tls-cert FILE"));
+    cr_expect_not_null(strstr(help.out, "--tls-key FILE"));
+    cr_expect_not_null(strstr(help.out, "PODBUG_CA"));
+    parse_run_free(&help);
+}

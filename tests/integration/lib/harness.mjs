@@ -2,8 +2,11 @@
 // and gives a DebugClient (VS Code's own DAP test client) that checks every message it receives.
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkMessage, SeqChecker } from './dap_schema.mjs';
@@ -17,6 +20,11 @@ const preloadList = [process.env.PODBUG_PRELOAD_FIRST, probeLib].filter(Boolean)
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export { sleep };
+
+/** The token (roles probe, debug, reload) a server started with `tokens` accepts from the harness's
+ *  probes, clients and HTTP requests; the same for every server of a test file, so that probes
+ *  reconnect to a restarted server. */
+export const harnessToken = `harness-${crypto.randomBytes(12).toString('hex')}`;
 
 export async function freePort() {
   return new Promise((resolve, reject) => {
@@ -53,8 +61,15 @@ function collectOutput(child, into) {
 }
 
 export class Server {
-  static async start({ port, extraArgs = [] } = {}) {
+  /** tlsCa: the CA (PEM text) that signed the --tls-cert in extraArgs; the server then serves
+   *  https:// and wss:// only, and the URLs and requests below use them, trusting that CA.
+   *  tokens (an object name -> roles, e.g. { ide: 'debug' }; {} for none but the harness's): the
+   *  server runs with a --token-file (mode 0600) holding a fresh token per name (s.tokens[name])
+   *  and harnessToken (s.token), which pods(), get(), attachSession and stdio clients present. */
+  static async start({ port, extraArgs = [], tlsCa, tokens } = {}) {
     const s = new Server();
+    s.tlsCa = tlsCa;
+    if (tokens) extraArgs = [...s.writeTokenFile(tokens), ...extraArgs];
     s.port = port ?? await freePort();
     s.dapPort = await freePort();
     s.output = { stdout: '', stderr: '' };
@@ -64,18 +79,46 @@ export class Server {
     collectOutput(s.proc, s.output);
     s.exited = new Promise((r) => s.proc.on('exit', (code, sig) => r({ code, sig })));
     await waitFor('the server to answer /healthz', async () => {
-      try { return (await fetch(`http://127.0.0.1:${s.port}/healthz`)).ok; } catch { return false; }
+      try { return (await s.get('/healthz')).ok; } catch { return false; }
     });
     return s;
   }
 
-  get probeUrl() { return `ws://127.0.0.1:${this.port}/probe`; }
+  get probeUrl() { return `${this.tlsCa ? 'wss' : 'ws'}://127.0.0.1:${this.port}/probe`; }
 
   /** The URL `podbug --server` takes. */
-  get wsUrl() { return `ws://127.0.0.1:${this.port}`; }
+  get wsUrl() { return `${this.tlsCa ? 'wss' : 'ws'}://127.0.0.1:${this.port}`; }
+
+  /** GET path: { ok, json() } like fetch's answer (over https trusting tlsCa when set). */
+  async get(urlPath) {
+    if (!this.tlsCa) return fetch(`http://127.0.0.1:${this.port}${urlPath}`, { headers: this.authHeaders() });
+    return new Promise((resolve, reject) => {
+      // The test certificates all name localhost; some leave 127.0.0.1 out on purpose.
+      const options = { host: '127.0.0.1', servername: 'localhost', port: this.port, path: urlPath, ca: this.tlsCa };
+      https.get({ ...options, headers: this.authHeaders() }, (res) => {
+        let body = '';
+        res.on('data', (d) => { body += d; });
+        res.on('end', () => resolve({ ok: res.statusCode === 200, json: async () => JSON.parse(body) }));
+      }).on('error', reject);
+    });
+  }
+
+  /** Writes the token file; returns the server's arguments for it. */
+  writeTokenFile(tokens) {
+    this.tokenDir = fs.mkdtempSync(path.join(os.tmpdir(), 'podbug-tokens-'));
+    this.tokenFile = path.join(this.tokenDir, 'tokens');
+    this.token = harnessToken;
+    this.tokens = Object.fromEntries(Object.keys(tokens).map((name) => [name, `${name}-${crypto.randomBytes(12).toString('hex')}`]));
+    const lines = [`${harnessToken} probe,debug,reload harness`, ...Object.entries(tokens).map(([name, roles]) => `${this.tokens[name]} ${roles} ${name}`)];
+    fs.writeFileSync(this.tokenFile, `# written by the test harness\n${lines.join('\n')}\n`, { mode: 0o600 });
+    return ['--token-file', this.tokenFile];
+  }
+
+  /** The headers that carry token (default: the harness's, when the server has a token file). */
+  authHeaders(token = this.token) { return token ? { Authorization: `Bearer ${token}` } : {}; }
 
   async pods() {
-    return (await fetch(`http://127.0.0.1:${this.port}/api/pods`)).json();
+    return (await this.get('/api/pods')).json();
   }
 
   async waitForPods(n) {
@@ -91,14 +134,16 @@ export class Server {
     if (/ERROR: (Address|Leak)Sanitizer|runtime error:/.test(this.output.stderr)) {
       throw new Error(`podbug-server sanitizer report:\n${this.output.stderr.slice(-4000)}`);
     }
+    if (this.tokenDir) fs.rmSync(this.tokenDir, { recursive: true, force: true });
     if (code !== 0) throw new Error(`podbug-server exited with status ${code}:\n${this.output.stderr.slice(-2000)}`);
   }
 }
 
 export class Target {
   /** Starts build/targets/<name> with the probe preloaded. `wrap` (e.g. ['ip', 'netns', 'exec', NS])
-   *  is a command that execs the target in the same process; only the target gets the probe. */
-  static async start(name, { serverUrl, pod = 'pod-a', namespace = 'default', labels = '', args = [], env = {}, preload = true, stdin = false, wrap = [] } = {}) {
+   *  is a command that execs the target in the same process; only the target gets the probe.
+   *  token: its PODBUG_TOKEN (e.g. server.token). */
+  static async start(name, { serverUrl, pod = 'pod-a', namespace = 'default', labels = '', args = [], env = {}, preload = true, stdin = false, wrap = [], token } = {}) {
     const t = new Target();
     t.output = { stdout: '', stderr: '' };
     t.exe = path.join(buildDir, 'targets', name);
@@ -114,6 +159,7 @@ export class Target {
         PODBUG_NAMESPACE: namespace,
         PODBUG_LABELS: labels,
         PODBUG_LOG: process.env.PODBUG_TEST_LOG || 'warn',
+        ...(token ? { PODBUG_TOKEN: token } : {}),
         ...env,
       },
     });
@@ -170,7 +216,8 @@ export class CheckedClient extends DebugClient {
 
   /** Spawns `podbug dap` as the adapter and speaks DAP over its stdin and stdout. */
   startStdio(server) {
-    this.adapter = spawn(path.join(buildDir, 'podbug'), ['dap', '--server', server.wsUrl], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const env = server.token ? { ...process.env, PODBUG_TOKEN: server.token } : process.env;
+    this.adapter = spawn(path.join(buildDir, 'podbug'), ['dap', '--server', server.wsUrl], { stdio: ['pipe', 'pipe', 'pipe'], env });
     this.adapterStderr = '';
     this.adapter.stderr.on('data', (d) => { this.adapterStderr += d; });
     this.adapterExited = new Promise((r) => this.adapter.on('exit', (code, sig) => r({ code, sig })));
@@ -189,7 +236,7 @@ export class CheckedClient extends DebugClient {
     const c = await CheckedClient.connect(server);
     c.capabilities = (await c.initializeRequest({ adapterID: 'podbug', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' })).body;
     const initialized = c.waitForEvent('initialized');
-    await c.attachRequest(attachArgs);
+    await c.attachRequest(server.token ? { token: server.token, ...attachArgs } : attachArgs);
     await initialized;
     await c.configurationDoneRequest();
     return c;
