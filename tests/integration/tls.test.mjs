@@ -54,6 +54,11 @@ function dapOverWebSocket(ws) {
   };
 }
 
+// Under `make asan` the probe is built with AddressSanitizer: a program started without the probe
+// needs the sanitizer's runtime first (as in launch.test.mjs and attach.test.mjs).
+const asanRuntime = process.env.PODBUG_PRELOAD_FIRST;
+const asanLaunchEnv = asanRuntime ? { LD_PRELOAD: asanRuntime, ASAN_OPTIONS: 'verify_asan_link_order=0:detect_leaks=0' } : {};
+
 // One set of certificates for every test of this file.
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'podbug-tls-'));
 const files = makeCertificates(dir);
@@ -200,7 +205,8 @@ describe('TLS on the HTTP/WebSocket port', () => {
     try {
       await client.initializeRequest({ adapterID: 'podbug', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
       const initialized = client.waitForEvent('initialized');
-      const launched = await client.launchRequest({ program: path.join(buildDir, 'targets/worker-O0'), args: ['2', '2000'] });
+      const launched = await client.launchRequest({ program: path.join(buildDir, 'targets/worker-O0'), args: ['2', '2000'],
+        env: asanLaunchEnv });
       assert.equal(launched.success, true, launched.message);
       await initialized;
       await client.configurationDoneRequest();
@@ -214,7 +220,8 @@ describe('TLS on the HTTP/WebSocket port', () => {
   });
 
   it('DAP attach with inject: the injected probe comes over wss:// with the server\'s PODBUG_CA', async () => {
-    const bare = await Target.start('busy-O0', { preload: false, serverUrl: server.probeUrl, pod: 'tls-injected' });
+    const bare = await Target.start('busy-O0', { preload: false, serverUrl: server.probeUrl, pod: 'tls-injected',
+      env: asanRuntime ? { LD_PRELOAD: asanRuntime } : {} });
     try {
       const client = await CheckedClient.attachSession(server, { pid: bare.pid, inject: true, selector: { app: 'injected' },
         stopAll: false });
