@@ -67,6 +67,14 @@ typedef struct cond_insn {
     uint64_t imm;
 } cond_insn;
 
+/* A location of one operation, which the machine follows without the DWARF interpreter. */
+typedef enum cond_direct_location {
+    COND_DIRECT_NONE,
+    COND_DIRECT_REGISTER,        /* DW_OP_regN: the value is in register direct_reg */
+    COND_DIRECT_AT_REGISTER,     /* DW_OP_bregN off: in memory at register direct_reg + offset */
+    COND_DIRECT_AT_CFA,          /* DW_OP_fbreg off over a DW_OP_call_frame_cfa frame base */
+} cond_direct_location;
+
 /* Where one variable is at the breakpoint: the DWARF expression of the location-list entry
  * covering its pc (bytes and messages in the pool). */
 typedef struct cond_location {
@@ -77,6 +85,9 @@ typedef struct cond_location {
     bool uses_frame_base;     /* DW_OP_fbreg */
     bool own_unit;            /* the breakpoint's unit: its .debug_addr entries apply */
     uint64_t load_bias;
+    uint8_t direct;           /* a cond_direct_location: the expression in short */
+    uint8_t direct_reg;
+    int64_t direct_offset;
 } cond_location;
 
 /* A .debug_addr entry the locations use, resolved at compile time. */

@@ -93,6 +93,42 @@ static op_needs scan_ops(cond_program *p, const dscope_chain *unit, const uint8_
     return needs;
 }
 
+/* A signed LEB128 operand filling the rest of ops from *at. */
+static bool read_last_sleb(const uint8_t *ops, size_t len, size_t at, int64_t *out)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0; at < len && shift < 64; shift += 7) {
+        uint8_t byte = ops[at++];
+        v |= (uint64_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) {
+            if (shift + 7 < 64 && (byte & 0x40))
+                v |= ~(uint64_t)0 << (shift + 7);
+            *out = (int64_t)v;
+            return at == len;
+        }
+    }
+    return false;
+}
+
+/* Fills loc's short form when its expression is one operation the machine follows itself:
+ * DW_OP_regN, DW_OP_bregN off, or DW_OP_fbreg off over a frame base of DW_OP_call_frame_cfa. */
+static void classify_direct(const cond_program *p, cond_location *loc, const uint8_t *expr, size_t len)
+{
+    uint8_t op = len ? expr[0] : 0;
+    bool cfa_frame_base = p->has_frame_base && p->frame_base.expr_len == 1 &&
+                          p->pool[p->frame_base.expr] == DW_OP_call_frame_cfa;
+    if (len == 1 && op >= DW_OP_reg0 && op < DW_OP_reg0 + FRAME_REG_COUNT - 1) {
+        loc->direct = COND_DIRECT_REGISTER;
+        loc->direct_reg = (uint8_t)(op - DW_OP_reg0);
+    } else if (op >= DW_OP_breg0 && op < DW_OP_breg0 + FRAME_REG_COUNT - 1 &&
+               read_last_sleb(expr, len, 1, &loc->direct_offset)) {
+        loc->direct = COND_DIRECT_AT_REGISTER;
+        loc->direct_reg = (uint8_t)(op - DW_OP_breg0);
+    } else if (op == DW_OP_fbreg && cfa_frame_base && read_last_sleb(expr, len, 1, &loc->direct_offset)) {
+        loc->direct = COND_DIRECT_AT_CFA;
+    }
+}
+
 /* The expression that applies at pc: the covering list entry, or the single expression. */
 static bool expression_at(const dvar *var, uintptr_t pc, const uint8_t **expr, size_t *len)
 {
@@ -185,7 +221,8 @@ int cond_add_variable(cond_program *p, const dscope_chain *unit, const dvar *var
         .unreadable = cond_pool_printf(p, "cannot evaluate the location of '%s'", var->name),
         .uses_frame_base = needs.frame_base, .own_unit = unit != NULL,
         .load_bias = var->load_bias};
-    p->needs_cfa |= needs.cfa;
+    classify_direct(p, loc, expr, len);
+    p->needs_cfa |= needs.cfa || loc->direct == COND_DIRECT_AT_CFA;
     p->location_source[p->n_locations] = var;
     *out = (cond_variable_ref){.location = (uint16_t)p->n_locations++};
     return 0;

@@ -242,6 +242,40 @@ HANDLER static int assemble(machine *m, unsigned index, const dwarf_location *wh
     return 0;
 }
 
+/* A location in short (cond_location.direct) without the DWARF interpreter: the object's address,
+ * or its register copied into the scratch object, into *out. False when the register or the CFA
+ * is not known here: the interpreter judges it then. */
+HANDLER static bool direct_address(machine *m, unsigned index, const cond_location *loc, uint64_t *out)
+{
+    const frame_regs *r = m->regs;
+    switch (loc->direct) {
+    case COND_DIRECT_AT_REGISTER:
+        if (!frame_reg_known(r, loc->direct_reg))
+            return false;
+        *out = r->reg[loc->direct_reg] + (uint64_t)loc->direct_offset;
+        return true;
+    case COND_DIRECT_AT_CFA:
+        if (!r->cfa)
+            return false;
+        *out = r->cfa + (uint64_t)loc->direct_offset;
+        return true;
+    case COND_DIRECT_REGISTER: {
+        if (!frame_reg_known(r, loc->direct_reg) || loc->object_size > 8)
+            return false;
+        scratch_object *s = &m->scratch[index];
+        uint64_t word = r->reg[loc->direct_reg];
+        for (size_t i = 0; i < loc->object_size; i++)
+            s->bytes[i] = (uint8_t)(word >> (8 * i));
+        s->have = byte_mask(0, loc->object_size);
+        s->in_register = true;
+        *out = (uintptr_t)s->bytes;
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
 /* The address of variable index's object: where it is in memory, or its scratch copy. */
 HANDLER static int variable_address(machine *m, unsigned index, uint64_t *out)
 {
@@ -250,6 +284,11 @@ HANDLER static int variable_address(machine *m, unsigned index, uint64_t *out)
         return 0;
     }
     const cond_location *loc = &m->p->locations[index];
+    if (direct_address(m, index, loc, &m->address[index])) {
+        m->resolved |= 1u << index;
+        *out = m->address[index];
+        return 0;
+    }
     dwarf_location where;
     switch (run_location(m, loc, &where)) {
     case DWARF_EXPR_OK:

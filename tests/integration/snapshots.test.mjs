@@ -194,7 +194,7 @@ for (const opt of ['O0', 'O2']) {
       await waitFor('the loop to finish', () => target.output.stdout.includes('calls 3000000\n'), 60000);
       await waitFor('the breakpoint to be switched off', changed, 10000);
       assert.match(changed().body.breakpoint.message, /switched off in .*budget of 1% of a core/);
-      assert.ok(client.events('output').some((m) => /switched off/.test(m.body.output)));
+      await waitFor('the switch-off in the debug console', () => client.events('output').some((m) => /switched off/.test(m.body.output)), 5000);
       assert.equal(client.events('stopped').filter((m) => m.body.reason !== 'snapshot').length, 0);
       assert.deepEqual(client.violations(), []);
     });
