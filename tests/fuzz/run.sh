@@ -17,7 +17,7 @@ sources=(common/*.c protocol/*.c)
 target_sources() {
     case "$1" in
         fuzz_expr_parse) echo probe/expr_parse.c ;;
-        fuzz_dwarf_expr) echo probe/dwarf_expr.c probe/safe_mem.c probe/frame_regs.c ;;
+        fuzz_dwarf_expr) echo probe/dwarf_expr.c probe/safe_mem.c probe/guarded_copy.c probe/frame_regs.c ;;
         # conditions resolve names against the fuzzer's own DWARF: the probe minus its entry
         fuzz_cond) ls probe/*.c | grep -v '^probe/main\.c$' ;;
         # DAP requests go through the whole server but its entry point
